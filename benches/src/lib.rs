@@ -1,0 +1,1 @@
+//! Shared workloads for the side-by-side benchmarks (issue 7).
