@@ -1,10 +1,57 @@
 //! A multi-threaded, work-stealing async runtime with hot tasks.
 //!
-//! (Crate docs are filled in with the scheduler core.)
+//! - **Per-core workers.** Each worker thread owns a local queue; idle workers steal
+//!   half of a busy sibling's queue; spawns from outside go through a global injector.
+//!   Idle workers sleep, and are woken without lost wake-ups (the protocol is
+//!   model-checked with loom).
+//! - **Hot tasks.** A Rust future is cold: it does nothing until polled. A task
+//!   [`spawn`]ed here is hot, like a C# `Task`: it is scheduled before `spawn` returns
+//!   and runs to completion whether or not its [`JoinHandle`] is awaited. Dropping the
+//!   handle detaches; [`JoinHandle::abort`] cancels.
+//! - **The lending pool** ([`pool`]): a thread-safe `Vec<RefCell<T>>` that answers
+//!   "checked out" instead of panicking.
+//!
+//! # A first program
+//!
+//! Start a runtime, spawn tasks onto it, and wait for them from the main thread:
+//!
+//! ```
+//! use runtime::Runtime;
+//!
+//! let rt = Runtime::new()?;
+//!
+//! // Spawn ten tasks; each starts running at once, on some worker.
+//! let handles: Vec<_> = (0..10u64).map(|i| rt.spawn(async move { i * i })).collect();
+//!
+//! // Await them all from the main thread.
+//! let sum = rt.block_on(async {
+//!     let mut sum = 0;
+//!     for h in handles {
+//!         sum += h.await.expect("the task neither panicked nor was aborted");
+//!     }
+//!     sum
+//! });
+//! assert_eq!(sum, 285);
+//! # Ok::<(), std::io::Error>(())
+//! ```
 
 #![deny(unsafe_op_in_unsafe_fn)]
-#![warn(missing_docs, clippy::undocumented_unsafe_blocks)]
+#![warn(missing_docs, missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 
+mod block_on;
+mod builder;
+mod context;
+mod handle;
+pub mod metrics;
 pub mod pool;
-
+mod runtime;
+mod scheduler;
 mod sync;
+pub mod task;
+
+pub use crate::block_on::block_on;
+pub use crate::builder::Builder;
+pub use crate::handle::{spawn, Handle, TryCurrentError};
+pub use crate::metrics::Metrics;
+pub use crate::runtime::Runtime;
+pub use crate::task::{yield_now, JoinError, JoinHandle};

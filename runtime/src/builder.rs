@@ -1,0 +1,165 @@
+//! `Builder`: configure and start a runtime.
+
+use std::fmt;
+use std::io;
+
+use crate::runtime::Runtime;
+use crate::scheduler::{Callback, Config};
+use crate::sync::Arc;
+
+/// Configures a [`Runtime`].
+///
+/// Setters take and return `&mut Self` and never panic; [`build`](Self::build)
+/// validates the whole configuration.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Builder::new()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .build()?;
+/// let name = rt.block_on(rt.spawn(async {
+///     std::thread::current().name().map(str::to_owned)
+/// }))?;
+/// assert!(name.unwrap().starts_with("my-worker-"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Builder {
+    worker_threads: Option<usize>,
+    thread_name: String,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    max_blocking_threads: usize,
+}
+
+/// The default name of worker threads (`runtime-worker-0`, `runtime-worker-1`, …).
+pub(crate) const DEFAULT_THREAD_NAME: &str = "runtime-worker";
+
+/// The default cap of the `spawn_blocking` pool.
+pub(crate) const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+
+impl Builder {
+    /// A builder with the defaults: one worker per core, threads named
+    /// `runtime-worker-{index}`, the platform's stack size, a blocking pool of at most
+    /// 512 threads.
+    pub fn new() -> Builder {
+        Builder {
+            worker_threads: None,
+            thread_name: DEFAULT_THREAD_NAME.to_owned(),
+            thread_stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+        }
+    }
+
+    /// The number of worker threads. Default: `std::thread::available_parallelism()`.
+    /// Zero is rejected by [`build`](Self::build).
+    pub fn worker_threads(&mut self, n: usize) -> &mut Self {
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// The prefix of worker thread names: workers are named `{name}-{index}` (0-based),
+    /// blocking-pool threads `{name}-blocking`.
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
+        self.thread_name = name.into();
+        self
+    }
+
+    /// The stack size of worker and blocking-pool threads, in bytes.
+    pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
+        self.thread_stack_size = Some(bytes);
+        self
+    }
+
+    /// Runs `f` on each worker thread as it starts, before it runs any task.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each worker thread as it stops, after its last task.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// The most threads the `spawn_blocking` pool may run at once. Default 512; zero
+    /// is rejected by [`build`](Self::build).
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// Starts the runtime: its worker threads are running when this returns.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`; the OS
+    /// error when a worker thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = runtime::Builder::new().worker_threads(0).build().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// ```
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let num_workers = match self.worker_threads {
+            Some(0) => {
+                return Err(invalid("worker_threads must be at least 1 (got 0)"));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if num_workers > MAX_WORKERS {
+            return Err(invalid(&format!(
+                "worker_threads must be at most {MAX_WORKERS} (got {num_workers})"
+            )));
+        }
+        if self.max_blocking_threads == 0 {
+            return Err(invalid("max_blocking_threads must be at least 1 (got 0)"));
+        }
+        Runtime::start(Config {
+            num_workers,
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+            max_blocking_threads: self.max_blocking_threads,
+        })
+    }
+}
+
+/// The idle-state word counts workers in 16 bits.
+const MAX_WORKERS: usize = 0x7fff;
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("worker_threads", &self.worker_threads)
+            .field("thread_name", &self.thread_name)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,140 @@
+//! The thread-local context: which runtime is current, which worker this thread is,
+//! which task is being polled.
+
+use std::cell::{Cell, OnceCell, RefCell};
+use std::rc::Rc;
+
+use crate::handle::Handle;
+use crate::scheduler::worker::Core;
+use crate::task::Id;
+
+struct Context {
+    /// The runtime `Handle::current()` returns; set by workers for their lifetime, and
+    /// by `block_on` and blocking-pool threads for their duration.
+    handle: RefCell<Option<Handle>>,
+    /// This thread's worker core, set once when a worker thread starts.
+    core: OnceCell<Rc<Core>>,
+    /// The task being polled on this thread.
+    task_id: Cell<Option<Id>>,
+    /// How many `block_on` calls are running on this thread.
+    block_on_depth: Cell<usize>,
+}
+
+thread_local! {
+    static CONTEXT: Context = const {
+        Context {
+            handle: RefCell::new(None),
+            core: OnceCell::new(),
+            task_id: Cell::new(None),
+            block_on_depth: Cell::new(0),
+        }
+    };
+}
+
+/// Why there is no current runtime.
+pub(crate) enum NoRuntime {
+    NoContext,
+    ThreadLocalDestroyed,
+}
+
+/// The current runtime's handle.
+pub(crate) fn try_current() -> Result<Handle, NoRuntime> {
+    CONTEXT
+        .try_with(|cx| cx.handle.borrow().clone())
+        .map_err(|_| NoRuntime::ThreadLocalDestroyed)?
+        .ok_or(NoRuntime::NoContext)
+}
+
+/// Restores the previous current runtime when dropped.
+pub(crate) struct EnterGuard {
+    prev: Option<Handle>,
+    block_on: bool,
+}
+
+/// Makes `handle` the current runtime until the guard is dropped. `block_on` marks the
+/// thread as running a `block_on`, for [`in_async_context`].
+pub(crate) fn enter(handle: Handle, block_on: bool) -> EnterGuard {
+    CONTEXT.with(|cx| {
+        if block_on {
+            cx.block_on_depth.set(cx.block_on_depth.get() + 1);
+        }
+        EnterGuard { prev: cx.handle.replace(Some(handle)), block_on }
+    })
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|cx| {
+            *cx.handle.borrow_mut() = self.prev.take();
+            if self.block_on {
+                cx.block_on_depth.set(cx.block_on_depth.get() - 1);
+            }
+        });
+    }
+}
+
+/// Installs this thread's worker core; called once by each worker thread.
+pub(crate) fn set_core(core: Rc<Core>) {
+    CONTEXT.with(|cx| {
+        if cx.core.set(core).is_err() {
+            unreachable!("a thread is the worker of one runtime only");
+        }
+    });
+}
+
+/// Runs `f` with this thread's worker core, if it is a worker.
+#[inline]
+pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let mut f = Some(f);
+    CONTEXT
+        .try_with(|cx| (f.take().unwrap())(cx.core.get().map(|rc| &**rc)))
+        .unwrap_or_else(|_| (f.take().unwrap())(None))
+}
+
+/// Whether this thread is a worker of any runtime.
+pub(crate) fn is_worker() -> bool {
+    with_core(|core| core.is_some())
+}
+
+/// Whether this thread is inside a runtime's async context: a worker, or a `block_on`.
+pub(crate) fn in_async_context() -> bool {
+    CONTEXT
+        .try_with(|cx| cx.core.get().is_some() || cx.block_on_depth.get() > 0)
+        .unwrap_or(false)
+}
+
+/// Sets the current task id for the duration of a poll.
+pub(crate) struct CurrentTask {
+    prev: Option<Id>,
+}
+
+impl CurrentTask {
+    pub(crate) fn enter(id: Id) -> CurrentTask {
+        let prev = CONTEXT.try_with(|cx| cx.task_id.replace(Some(id))).unwrap_or(None);
+        CurrentTask { prev }
+    }
+}
+
+impl Drop for CurrentTask {
+    fn drop(&mut self) {
+        let _ = CONTEXT.try_with(|cx| cx.task_id.set(self.prev));
+    }
+}
+
+pub(crate) fn current_task_id() -> Option<Id> {
+    CONTEXT.try_with(|cx| cx.task_id.get()).unwrap_or(None)
+}
+
+/// The message of the panic that `block_on` on a worker thread raises.
+pub(crate) const BLOCK_ON_IN_WORKER: &str = "block_on called on a runtime worker thread: \
+     blocking a worker would stall every task queued on it (and deadlock if the future \
+     waits on one of them); `.await` the future instead, or move the blocking call into \
+     `runtime::spawn_blocking`";
+
+/// Panics with [`BLOCK_ON_IN_WORKER`] on a worker thread.
+#[track_caller]
+pub(crate) fn assert_not_worker() {
+    if is_worker() {
+        panic!("{}", BLOCK_ON_IN_WORKER);
+    }
+}

@@ -1,0 +1,177 @@
+//! `Handle`: a cheap, cloneable reference to a runtime; and the free `spawn`.
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+
+use crate::context::{self, NoRuntime};
+use crate::metrics::Metrics;
+use crate::scheduler::Shared;
+use crate::sync::Arc;
+use crate::task::JoinHandle;
+
+/// A cloneable, `Send + Sync` handle to a runtime: spawn onto it from any thread.
+///
+/// A handle does not keep the runtime's workers alive: after the [`Runtime`](crate::Runtime)
+/// is dropped, tasks spawned through a handle are cancelled at once.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let handle = rt.handle().clone();
+/// let from_thread = std::thread::spawn(move || handle.block_on(handle.spawn(async { 7 })))
+///     .join()
+///     .unwrap();
+/// assert_eq!(from_thread?, 7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+const NO_RUNTIME: &str = "there is no runtime here: `Handle::current()` and `runtime::spawn` \
+     must be called from inside a runtime (a task, `Runtime::block_on`, or a \
+     `spawn_blocking` closure)";
+const TLS_DESTROYED: &str =
+    "the runtime context is gone: this thread's thread-local storage was already destroyed";
+
+impl Handle {
+    /// The handle of the runtime this thread is in.
+    ///
+    /// # Panics
+    ///
+    /// Panics outside a runtime (see [`try_current`](Self::try_current)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let handle = runtime::Handle::current();
+    ///     assert_eq!(handle.spawn(async { 1 }).await.unwrap(), 1);
+    /// });
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the runtime this thread is in, or an error outside one.
+    ///
+    /// # Errors
+    ///
+    /// [`TryCurrentError`] when no runtime is current on this thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// assert!(runtime::Handle::try_current().unwrap_err().is_missing_context());
+    /// ```
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::try_current().map_err(|kind| TryCurrentError { kind })
+    }
+
+    /// Spawns a hot task on this runtime: it is queued before `spawn` returns and runs
+    /// to completion whether or not the handle is awaited.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future)
+    }
+
+    /// Runs `future` to completion on the calling thread, with this runtime current, so
+    /// the future can spawn tasks and await them.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a runtime worker thread (use `.await` there).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        context::assert_not_worker();
+        let _enter = context::enter(self.clone(), true);
+        crate::block_on::run(future)
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> Metrics {
+        Metrics::snapshot(&self.shared, 0)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle").field("workers", &self.shared.remotes.len()).finish()
+    }
+}
+
+/// Spawns a hot task on the current runtime.
+///
+/// The task is queued before `spawn` returns and runs to completion whether or not its
+/// [`JoinHandle`] is awaited; dropping the handle detaches the task.
+///
+/// # Panics
+///
+/// Panics outside a runtime, with a message that says so.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let sum = rt.block_on(async {
+///     let a = runtime::spawn(async { 1 });
+///     let b = runtime::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 3);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().shared.spawn(future)
+}
+
+/// No runtime is current on this thread.
+pub struct TryCurrentError {
+    kind: NoRuntime,
+}
+
+impl TryCurrentError {
+    /// The thread is not inside any runtime.
+    pub fn is_missing_context(&self) -> bool {
+        matches!(self.kind, NoRuntime::NoContext)
+    }
+
+    /// The thread is exiting and its runtime context was already destroyed.
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        matches!(self.kind, NoRuntime::ThreadLocalDestroyed)
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self.kind {
+            NoRuntime::NoContext => NO_RUNTIME,
+            NoRuntime::ThreadLocalDestroyed => TLS_DESTROYED,
+        })
+    }
+}
+
+impl fmt::Debug for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "TryCurrentError({self})")
+    }
+}
+
+impl Error for TryCurrentError {}

@@ -1,0 +1,187 @@
+//! `Runtime`: owns the worker threads.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::mem;
+use std::time::{Duration, Instant};
+
+use crate::context;
+use crate::handle::Handle;
+use crate::metrics::Metrics;
+use crate::scheduler::{worker, Config, Shared};
+use crate::sync::{thread, Arc, Worker};
+use crate::task::JoinHandle;
+
+/// A multi-threaded, work-stealing runtime: one worker thread per core by default.
+///
+/// Dropping the runtime stops the workers, cancels (drops) every unfinished task and
+/// joins the worker threads. It never waits on a task that is blocked forever: such a
+/// task is simply dropped.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let handle = rt.spawn(async { "hello from a worker" });
+/// assert_eq!(rt.block_on(handle)?, "hello from a worker");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    threads: Vec<thread::JoinHandle<()>>,
+    is_shut_down: bool,
+}
+
+const DROP_IN_ASYNC: &str = "a Runtime was dropped (or shut down) inside an async context \
+     (on a worker thread or inside block_on): that would block the thread the runtime \
+     needs; drop it from synchronous code, or hand it to `spawn_blocking`";
+
+impl Runtime {
+    /// A runtime with the default configuration (see [`Builder`](crate::Builder)).
+    ///
+    /// # Errors
+    ///
+    /// The OS error when a worker thread cannot be started.
+    pub fn new() -> io::Result<Runtime> {
+        crate::Builder::new().build()
+    }
+
+    pub(crate) fn start(config: Config) -> io::Result<Runtime> {
+        let n = config.num_workers;
+        let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
+        let stealers = locals.iter().map(Worker::stealer).collect();
+        let shared = Arc::new(Shared::new(config, stealers));
+        let mut runtime = Runtime {
+            handle: Handle { shared: shared.clone() },
+            threads: Vec::with_capacity(n),
+            is_shut_down: false,
+        };
+        for (index, local) in locals.into_iter().enumerate() {
+            let mut builder =
+                thread::Builder::new().name(format!("{}-{index}", shared.config.thread_name));
+            if let Some(size) = shared.config.stack_size {
+                builder = builder.stack_size(size);
+            }
+            let s = shared.clone();
+            match builder.spawn(move || worker::run(s, index, local)) {
+                Ok(thread) => runtime.threads.push(thread),
+                Err(err) => {
+                    // The workers that never started count as exited, so the shutdown
+                    // run by `drop(runtime)` does not wait for them.
+                    for _ in index..n {
+                        shared.worker_exited();
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        Ok(runtime)
+    }
+
+    /// Runs `future` on the calling thread, while the workers run the tasks it spawns.
+    ///
+    /// # Panics
+    ///
+    /// Panics on a runtime worker thread, with a message that says so (blocking a
+    /// worker could deadlock).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let total = rt.block_on(async {
+    ///     let tasks: Vec<_> = (1..=10).map(|i| runtime::spawn(async move { i })).collect();
+    ///     let mut total = 0;
+    ///     for t in tasks {
+    ///         total += t.await.unwrap();
+    ///     }
+    ///     total
+    /// });
+    /// assert_eq!(total, 55);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a hot task (see [`crate::spawn`]).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> Metrics {
+        self.handle.metrics()
+    }
+
+    /// Stops the workers, drops (cancels) every unfinished task, and waits at most
+    /// `timeout` for the worker threads to finish their current polls. Threads still
+    /// busy after that are left to finish on their own.
+    ///
+    /// # Panics
+    ///
+    /// Panics inside an async context, as `drop` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = runtime::Runtime::new()?;
+    /// let forever = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_secs(1));
+    /// assert!(forever.is_finished());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[track_caller]
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(Instant::now() + timeout));
+    }
+
+    #[track_caller]
+    fn shutdown(&mut self, deadline: Option<Instant>) {
+        if mem::replace(&mut self.is_shut_down, true) {
+            return;
+        }
+        if context::in_async_context() {
+            panic!("{DROP_IN_ASYNC}");
+        }
+        let all_exited = self.handle.shared.shutdown(deadline);
+        let threads = mem::take(&mut self.threads);
+        if all_exited {
+            for thread in threads {
+                // A worker never unwinds out of its loop (task panics are caught), so
+                // an error here is a panic in an `on_thread_*` callback: already
+                // reported by the panic hook.
+                let _ = thread.join();
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        if std::thread::panicking() && context::in_async_context() {
+            // Unwinding through an async context: panicking again would abort.
+            self.is_shut_down = true;
+            return;
+        }
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime").field("workers", &self.threads.len()).finish()
+    }
+}

@@ -1,0 +1,234 @@
+//! The worker loop: run local work, check the injector at a fixed interval, steal when
+//! empty, park when there is nothing anywhere.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::Shared;
+use crate::context;
+use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
+use crate::task::Notified;
+
+/// Every this many ticks a worker takes a task from the injector before its own queue,
+/// so outside spawns and wakes wait behind at most this many polls of a busy worker.
+const INJECTOR_INTERVAL: u32 = 31;
+
+/// Polls in a row that may come from the LIFO slot before the slot's task goes to the
+/// back of the queue, so two tasks waking each other cannot starve the rest.
+const MAX_LIFO_POLLS: u32 = 3;
+
+/// A steal takes at most this many tasks (crossbeam takes about half of the victim's).
+const STEAL_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;
+
+/// A worker's own state. Lives in an `Rc` shared by the worker loop and the thread's
+/// context (so a waker fired during a poll on this thread can push locally); every
+/// field is a `Cell` or has `&self` methods, so the two never need `&mut`.
+pub(crate) struct Core {
+    index: usize,
+    shared: Arc<Shared>,
+    local: Worker<Notified>,
+    /// The task woken most recently by a task on this worker: runs next.
+    lifo: Cell<Option<Notified>>,
+    tick: Cell<u32>,
+    is_searching: Cell<bool>,
+    rng: Cell<u32>,
+}
+
+/// Runs worker `index` on the current thread until shutdown.
+pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+    let core = Rc::new(Core {
+        index,
+        shared: shared.clone(),
+        local,
+        lifo: Cell::new(None),
+        tick: Cell::new(0),
+        is_searching: Cell::new(false),
+        rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
+    });
+    context::set_core(core.clone());
+    let _enter = context::enter(crate::Handle { shared: shared.clone() }, false);
+    if let Some(f) = &shared.config.on_thread_start {
+        f();
+    }
+    core.run_loop();
+    core.drain();
+    if let Some(f) = &shared.config.on_thread_stop {
+        f();
+    }
+    shared.worker_exited();
+}
+
+impl Core {
+    /// Whether this core is a worker of `shared`.
+    pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
+        Arc::ptr_eq(&self.shared, shared)
+    }
+
+    fn run_loop(&self) {
+        while !self.shared.is_shutdown() {
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+            } else if let Some(task) = self.steal_work() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    fn next_task(&self) -> Option<Notified> {
+        let tick = self.tick.get().wrapping_add(1);
+        self.tick.set(tick);
+        if tick % INJECTOR_INTERVAL == 0 {
+            if let Some(task) = self.shared.pop_injector_one() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        self.local.pop().or_else(|| self.shared.pop_injector_batch(&self.local, STEAL_LIMIT))
+    }
+
+    fn run_task(&self, task: Notified) {
+        if self.is_searching.replace(false) && self.shared.idle.transition_worker_from_searching()
+        {
+            // The last searcher found work: there may be more, so wake a worker to
+            // keep searching (idle.rs, rule 2).
+            self.shared.notify_parked();
+        }
+        self.poll(task);
+        let mut lifo_polls = 0;
+        while let Some(next) = self.lifo.take() {
+            if lifo_polls == MAX_LIFO_POLLS {
+                self.push_back(next);
+                break;
+            }
+            lifo_polls += 1;
+            self.poll(next);
+        }
+    }
+
+    fn poll(&self, task: Notified) {
+        self.counters().polls.incr(1);
+        task.run();
+    }
+
+    fn counters(&self) -> &crate::metrics::WorkerCounters {
+        &self.shared.remotes[self.index].counters
+    }
+
+    /// A task scheduled from this worker's thread.
+    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool, is_spawn: bool) {
+        if is_spawn {
+            self.counters().spawned.incr(1);
+        }
+        if is_yield {
+            self.push_back(task);
+        } else if let Some(prev) = self.lifo.replace(Some(task)) {
+            self.push_back(prev);
+        }
+    }
+
+    /// Pushes to the back of the local queue, spilling half of it to the injector when
+    /// it is full, and wakes a sibling when there is more here than this worker needs.
+    fn push_back(&self, task: Notified) {
+        if self.local.len() >= LOCAL_QUEUE_CAPACITY {
+            self.spill();
+        }
+        self.local.push(task);
+        if self.local.len() > 1 {
+            self.shared.notify_parked();
+        }
+    }
+
+    /// Moves the older half of the local queue to the injector, where siblings and the
+    /// injector interval see it.
+    #[cold]
+    fn spill(&self) {
+        for _ in 0..LOCAL_QUEUE_CAPACITY / 2 {
+            match self.local.pop() {
+                Some(task) => self.shared.injector.push(task),
+                None => break,
+            }
+        }
+    }
+
+    fn steal_work(&self) -> Option<Notified> {
+        if !self.is_searching.get() {
+            if !self.shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            self.is_searching.set(true);
+        }
+        let remotes = &self.shared.remotes;
+        let n = remotes.len();
+        let start = self.next_rand() as usize % n;
+        let counters = self.counters();
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            counters.steal_attempts.incr(1);
+            loop {
+                match remotes[victim].stealer.steal_batch_with_limit_and_pop(&self.local, STEAL_LIMIT) {
+                    Steal::Success(task) => {
+                        counters.steals.incr(1 + self.local.len() as u64);
+                        return Some(task);
+                    }
+                    Steal::Empty => break,
+                    Steal::Retry => {}
+                }
+            }
+        }
+        self.shared.pop_injector_batch(&self.local, STEAL_LIMIT)
+    }
+
+    /// idle.rs, rule 3: announce, fence, rescan, sleep.
+    fn park(&self) {
+        let shared = &self.shared;
+        let was_searching = self.is_searching.replace(false);
+        shared.idle.transition_worker_to_parked(self.index, was_searching);
+        // SeqCst fence: the rescan below must not be ordered before the announcement
+        // (idle.rs: the Dekker argument against a concurrent push).
+        fence(Ordering::SeqCst);
+        if shared.has_work() || shared.is_shutdown() {
+            self.is_searching.set(shared.idle.unpark_self(self.index));
+            return;
+        }
+        self.counters().parks.incr(1);
+        let parker = &shared.remotes[self.index].parker;
+        loop {
+            parker.park(None);
+            if shared.is_shutdown() {
+                return;
+            }
+            if !shared.idle.is_sleeping(self.index) {
+                // A notifier took us off the list and counted us as a searcher.
+                self.is_searching.set(true);
+                return;
+            }
+            // A stale token from an earlier notification: still on the list, sleep on.
+        }
+    }
+
+    /// On exit: drop the tasks still queued here (shutdown cancels them through the
+    /// registry, which keeps them alive).
+    fn drain(&self) {
+        drop(self.lifo.take());
+        while let Some(task) = self.local.pop() {
+            drop(task);
+        }
+    }
+
+    fn next_rand(&self) -> u32 {
+        // xorshift32: cheap, and good enough to spread the first steal victim.
+        let mut x = self.rng.get();
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rng.set(x);
+        x
+    }
+}

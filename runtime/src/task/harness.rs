@@ -1,0 +1,359 @@
+//! The monomorphised half of every `Vtable` function: polling, completing, cancelling,
+//! reading the output and freeing one `Cell<F, S>`.
+//!
+//! Every function here is `unsafe` with the same precondition: `ptr` points to the
+//! `Header` of a live `Cell<F, S>` of exactly these `F` and `S` (the vtable stored in
+//! that header is the one for `F` and `S`, so calls through it satisfy this), and the
+//! caller holds the reference that the function consumes or uses.
+
+use std::future::Future;
+use std::mem;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::raw::{Cell, Header, Stage};
+use super::state::{Snapshot, TransitionToIdle, TransitionToRunning};
+use super::{waker, JoinError, Notified, Schedule, TaskRef};
+use crate::context;
+
+/// A typed view of one task, built from its type-erased header pointer.
+struct Harness<F: Future, S> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+impl<F: Future, S> Clone for Harness<F, S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<F: Future, S> Copy for Harness<F, S> {}
+
+impl<F, S> Harness<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    /// # Safety
+    ///
+    /// `ptr` is the header of a live `Cell<F, S>` (module docs).
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn cell(&self) -> &Cell<F, S> {
+        // SAFETY: `from_raw`'s contract: the cell is alive while the caller holds its
+        // reference, and we only ever take shared references to it (mutation goes
+        // through the `UnsafeCell` fields).
+        unsafe { self.cell.as_ref() }
+    }
+
+    fn header(&self) -> &Header {
+        &self.cell().header
+    }
+
+    fn header_ptr(&self) -> NonNull<Header> {
+        self.cell.cast()
+    }
+
+    /// Consumes a `Notified` reference (rule R1).
+    fn poll(self) {
+        match self.header().state.transition_to_running() {
+            TransitionToRunning::Success => {
+                if self.poll_future().is_pending() {
+                    self.after_pending();
+                }
+            }
+            TransitionToRunning::Cancelled => self.cancel_and_complete(),
+            TransitionToRunning::Failed => {}
+            TransitionToRunning::Dealloc => self.dealloc(),
+        }
+    }
+
+    /// We hold `RUNNING` and the poll returned `Pending`.
+    fn after_pending(self) {
+        match self.header().state.transition_to_idle() {
+            TransitionToIdle::Ok => {}
+            TransitionToIdle::OkNotified => {
+                // Woken during its own poll: a yield, so it goes behind the ready tasks.
+                self.cell().scheduler.schedule(Notified::from_raw(self.header_ptr()), true);
+            }
+            TransitionToIdle::OkDealloc => self.dealloc(),
+            TransitionToIdle::Cancelled => self.cancel_and_complete(),
+        }
+    }
+
+    /// Polls the future once. We hold `RUNNING`. Completes the task on `Ready` or panic.
+    fn poll_future(&self) -> Poll<()> {
+        // SAFETY: we hold a reference (the runner's) for the whole poll, so the waker
+        // needs no reference of its own; `ManuallyDrop` keeps it from releasing one.
+        let waker = unsafe { waker::borrowed(self.header_ptr()) };
+        let mut cx = Context::from_waker(&waker);
+        let _current = context::CurrentTask::enter(self.header().id);
+        let res = panic::catch_unwind(AssertUnwindSafe(|| {
+            self.cell().stage.with_mut(|stage| {
+                // SAFETY: we hold RUNNING (rule O1), so no other thread touches the stage.
+                let stage = unsafe { &mut *stage };
+                let Stage::Running(future) = stage else {
+                    unreachable!("a RUNNING task's stage holds its future")
+                };
+                // SAFETY: the future lives inside the heap cell and is never moved out
+                // of it: it is dropped in place when the stage is overwritten.
+                unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+            })
+        }));
+        let output = match res {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(output)) => {
+                // The future is done; drop it now. A panic in its destructor cannot
+                // change a result that is already there.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
+                Ok(output)
+            }
+            Err(payload) => {
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
+                Err(JoinError::panic(self.header().id, payload))
+            }
+        };
+        self.complete(output);
+        Poll::Ready(())
+    }
+
+    /// We hold `RUNNING` and the task is cancelled: drop the future and complete.
+    fn cancel_and_complete(self) {
+        let id = self.header().id;
+        let err = match panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage())) {
+            Ok(()) => JoinError::cancelled(id),
+            Err(payload) => JoinError::panic(id, payload),
+        };
+        self.complete(Err(err));
+    }
+
+    /// Replaces the stage with `Consumed`, dropping what it held.
+    fn drop_stage(&self) {
+        self.set_stage(Stage::Consumed);
+    }
+
+    fn set_stage(&self, stage: Stage<F>) {
+        self.cell().stage.with_mut(|ptr| {
+            // SAFETY: callers own the stage: they hold RUNNING (rule O1), or the task is
+            // complete and they are its output's owner (rule O2).
+            unsafe { *ptr = stage };
+        });
+    }
+
+    /// We hold `RUNNING`; the future is gone. Store the output, set `COMPLETE`, notify
+    /// the joiner, leave the registry, release the runner's reference.
+    fn complete(self, output: super::Result<F::Output>) {
+        self.set_stage(Stage::Finished(output));
+        let prev = self.header().state.transition_to_complete();
+        // Nothing below may unwind into the worker: the join waker is user code.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(prev)));
+
+        let released = self.cell().scheduler.release(TaskRef(self.header_ptr()));
+        // The runner's reference, plus the registry's if it was still there.
+        let n = 1 + usize::from(released.is_some());
+        mem::forget(released);
+        if self.header().state.ref_dec_n(n) {
+            self.dealloc();
+        }
+    }
+
+    fn notify_join(&self, prev: Snapshot) {
+        if !prev.is_join_interested() {
+            // Rule O2: nobody will read the output, so its owner (us) drops it.
+            self.drop_stage();
+        } else if prev.is_join_waker_set() {
+            // Rule J3: COMPLETE is set and JOIN_WAKER was set before it, so the waker is
+            // ours to read until we clear JOIN_WAKER.
+            self.cell().join_waker.with(|w| {
+                // SAFETY: rule J3, as above: the handle does not write the field while
+                // JOIN_WAKER is set.
+                let w = unsafe { &*w };
+                w.as_ref().expect("JOIN_WAKER is set only with a waker in place").wake_by_ref();
+            });
+            let after = self.header().state.unset_join_waker_after_complete();
+            if !after.is_join_interested() {
+                // Rule J3: the handle was dropped meanwhile and left the waker to us.
+                self.set_join_waker(None);
+            }
+        }
+    }
+
+    fn set_join_waker(&self, waker: Option<Waker>) {
+        self.cell().join_waker.with_mut(|ptr| {
+            // SAFETY: callers own the field by rules J1, J3 or J4.
+            unsafe { *ptr = waker };
+        });
+    }
+
+    /// The `JoinHandle`'s poll. Returns whether the output is ready to take.
+    fn can_read_output(&self, waker: &Waker) -> bool {
+        let state = &self.header().state;
+        let snapshot = state.load();
+        if snapshot.is_complete() {
+            return true;
+        }
+        let res = if !snapshot.is_join_waker_set() {
+            self.publish_join_waker(waker.clone())
+        } else {
+            let same = self.cell().join_waker.with(|w| {
+                // SAFETY: rule J2: with JOIN_WAKER set nobody writes the field, so
+                // reading it here, concurrently with the completer, is fine.
+                let w = unsafe { &*w };
+                w.as_ref().is_some_and(|w| w.will_wake(waker))
+            });
+            if same {
+                return false;
+            }
+            state.unset_join_waker().and_then(|()| self.publish_join_waker(waker.clone()))
+        };
+        match res {
+            Ok(()) => false,
+            Err(snapshot) => {
+                debug_assert!(snapshot.is_complete());
+                true
+            }
+        }
+    }
+
+    /// Rule J1: JOIN_WAKER is unset and the task is not complete, so the field is ours.
+    fn publish_join_waker(&self, waker: Waker) -> Result<(), Snapshot> {
+        self.set_join_waker(Some(waker));
+        let res = self.header().state.set_join_waker();
+        if res.is_err() {
+            // Completed first: the field is still ours and nobody will read it.
+            self.set_join_waker(None);
+        }
+        res
+    }
+
+    fn take_output(&self) -> super::Result<F::Output> {
+        self.cell().stage.with_mut(|ptr| {
+            // SAFETY: rule O2: the task is complete and the handle, which calls this,
+            // owns the output.
+            match mem::replace(unsafe { &mut *ptr }, Stage::Consumed) {
+                Stage::Finished(output) => output,
+                _ => panic!("JoinHandle polled after it returned Ready"),
+            }
+        })
+    }
+
+    fn drop_join_handle(self) {
+        let after = self.header().state.transition_to_join_handle_dropped();
+        if after.is_complete() {
+            // Rule O2: completed with our interest set, so the output is ours to drop.
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
+        }
+        if !after.is_join_waker_set() {
+            // Rule J4: the waker field is ours (never published, taken back, or handed
+            // back by the completer).
+            self.set_join_waker(None);
+        }
+        if self.header().state.ref_dec() {
+            self.dealloc();
+        }
+    }
+
+    fn dealloc(self) {
+        // SAFETY: the reference count reached zero, so nothing else can reach the
+        // allocation, which `new_task` made with `Box::new`.
+        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+    }
+}
+
+/// # Safety
+///
+/// Module docs; consumes a `Notified` reference.
+pub(super) unsafe fn poll<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.poll();
+}
+
+/// # Safety
+///
+/// Module docs; consumes a `Notified` reference.
+pub(super) unsafe fn schedule<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    harness.cell().scheduler.schedule(Notified::from_raw(ptr), false);
+}
+
+/// # Safety
+///
+/// Module docs; the reference count is zero.
+pub(super) unsafe fn dealloc<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.dealloc();
+}
+
+/// # Safety
+///
+/// Module docs; uses the `JoinHandle`'s reference; `dst` points to a valid
+/// `Poll<Result<F::Output, JoinError>>`.
+pub(super) unsafe fn try_read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if harness.can_read_output(waker) {
+        // SAFETY: the caller passes a `&mut Poll<Result<F::Output>>` as `dst`.
+        let dst = unsafe { &mut *dst.cast::<Poll<super::Result<F::Output>>>() };
+        *dst = Poll::Ready(harness.take_output());
+    }
+}
+
+/// # Safety
+///
+/// Module docs; consumes the `JoinHandle`'s reference.
+pub(super) unsafe fn drop_join_handle<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    unsafe { Harness::<F, S>::from_raw(ptr) }.drop_join_handle();
+}
+
+/// # Safety
+///
+/// Module docs; consumes the registry's `Task` reference.
+pub(super) unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: forwarded from the caller.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if harness.header().state.transition_to_shutdown() {
+        // We hold RUNNING now; the `Task` reference serves as the runner's reference,
+        // which `complete` releases.
+        harness.cancel_and_complete();
+    } else if harness.header().state.ref_dec() {
+        // Running elsewhere (the runner sees CANCELLED after its poll) or complete.
+        harness.dealloc();
+    }
+}

@@ -1,0 +1,235 @@
+//! Tasks: hot, like a C# `Task`.
+//!
+//! A Rust future is *cold*: it is a recipe that does nothing until something polls it.
+//! A C# `Task` (or JavaScript `Promise`) is *hot*: it is already running when you get
+//! it, and awaiting it only waits for the result. [`spawn`](crate::spawn) turns a cold
+//! future into a hot task: it is queued on the runtime before `spawn` returns and runs
+//! to completion whether or not its [`JoinHandle`] is awaited. Dropping the handle
+//! detaches the task; [`JoinHandle::abort`] cancels it.
+//!
+//! ```
+//! use std::sync::atomic::{AtomicUsize, Ordering};
+//! use std::sync::Arc;
+//!
+//! let rt = runtime::Runtime::new()?;
+//! let polls = Arc::new(AtomicUsize::new(0));
+//!
+//! // Cold: making the future runs none of it.
+//! let p = polls.clone();
+//! let cold = async move { p.fetch_add(1, Ordering::SeqCst) };
+//! assert_eq!(polls.load(Ordering::SeqCst), 0);
+//!
+//! // Hot: the task runs although nobody awaits its handle.
+//! let handle = rt.spawn(cold);
+//! drop(handle); // detaches; does not cancel
+//! # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+//! while polls.load(Ordering::SeqCst) == 0 {
+//! #   assert!(std::time::Instant::now() < deadline);
+//!     std::thread::yield_now();
+//! }
+//! # Ok::<(), std::io::Error>(())
+//! ```
+//!
+//! # Inside a task
+//!
+//! One heap allocation holds each task (`raw.rs`): a [`Header`](raw::Header) with the
+//! state word, the vtable, the id and the registry links; the scheduler handle; the
+//! *stage* (the future, then its output); and the join waker.
+//!
+//! ## References
+//!
+//! The allocation is freed when the reference count in the state word reaches zero.
+//! References are held by:
+//!
+//! - the `JoinHandle` (one, until it is dropped);
+//! - each `AbortHandle` and each `Waker` (one each);
+//! - a `Notified` (one): the entry in a run queue; it exists exactly while `NOTIFIED` is
+//!   set and the task is not running;
+//! - the runner: the `Notified` that a worker dequeues becomes the runner's reference
+//!   while it holds `RUNNING`;
+//! - the registry's `Task` (one): the runtime's list of live tasks, so shutdown reaches
+//!   tasks that sit in no queue. It is released when the task completes.
+//!
+//! At spawn the count is 3: `JoinHandle`, registry `Task`, and the first `Notified`.
+//!
+//! ## The state word
+//!
+//! ```text
+//! | 63 … 6    | 5          | 4             | 3         | 2        | 1        | 0       |
+//! | ref count | JOIN_WAKER | JOIN_INTEREST | CANCELLED | NOTIFIED | COMPLETE | RUNNING |
+//! ```
+//!
+//! - `RUNNING`: a thread is polling (or cancelling) the task. Set by the holder of a
+//!   `Notified` (or by shutdown, for an idle task); cleared when the poll returns
+//!   `Pending` or when the task completes. Never set with `COMPLETE`.
+//! - `COMPLETE`: the output is stored and the future is gone. Set once; never cleared.
+//! - `NOTIFIED`: a wake-up is pending. Set by a wake; cleared by the runner when it
+//!   starts the poll. While set, further wakes do nothing: a task is queued at most once.
+//! - `CANCELLED`: `abort()` or shutdown. Set once; never cleared. Whoever next holds
+//!   `RUNNING` drops the future instead of polling it.
+//! - `JOIN_INTEREST`: the `JoinHandle` is alive. Cleared once, when it is dropped.
+//! - `JOIN_WAKER`: the join waker field holds a waker the completer may read.
+//!
+//! The initial value is `3 refs | JOIN_INTEREST | NOTIFIED`.
+//!
+//! ## Rules
+//!
+//! - **R1.** Only the holder of `RUNNING` polls the future; `RUNNING` is taken only by
+//!   consuming a `Notified` (`transition_to_running`) or by shutdown on an idle task.
+//!   So the future is never polled by two threads at once.
+//! - **R2.** A wake while `RUNNING` only sets `NOTIFIED`. When the poll returns
+//!   `Pending`, the runner sees `NOTIFIED` in the same CAS that clears `RUNNING`, and
+//!   turns its own reference into the new `Notified` (queued at the back: a yield). A
+//!   wake is never lost and never polls the task twice at once.
+//! - **O1.** While the task is not `COMPLETE`, only the `RUNNING` holder touches the
+//!   stage.
+//! - **O2.** The completer stores the output *before* setting `COMPLETE` (AcqRel). If
+//!   `JOIN_INTEREST` was set at that moment, the output belongs to the `JoinHandle`,
+//!   which takes it, or drops it when the handle is dropped; otherwise the completer
+//!   drops it at once. Clearing `JOIN_INTEREST` and setting `COMPLETE` are CASes on
+//!   the same word, so exactly one side drops the output.
+//! - **J1.** While `JOIN_WAKER` is clear and the task is not complete, the waker field
+//!   belongs to the `JoinHandle`: it writes its waker, then sets `JOIN_WAKER` with a
+//!   CAS that fails if `COMPLETE` was set meanwhile (then it reads the output).
+//! - **J2.** While `JOIN_WAKER` is set, nobody writes the field. To change the waker,
+//!   the handle first clears `JOIN_WAKER` (a CAS that fails once `COMPLETE` is set).
+//! - **J3.** A completer that saw `JOIN_INTEREST | JOIN_WAKER` when it set `COMPLETE`
+//!   wakes the waker, then clears `JOIN_WAKER`. If `JOIN_INTEREST` was gone by then, the
+//!   handle has left the waker to it and it drops the waker.
+//! - **J4.** A `JoinHandle` dropped before completion clears `JOIN_WAKER` together with
+//!   `JOIN_INTEREST` and drops the waker itself; one dropped after completion drops the
+//!   waker only if `JOIN_WAKER` is already clear (otherwise J3 does).
+//! - **L1.** A task's registry links are only touched under the lock of the registry
+//!   shard chosen by its id.
+
+mod abort;
+mod error;
+mod harness;
+mod id;
+mod join;
+pub(crate) mod raw;
+mod registry;
+mod state;
+mod waker;
+mod yield_now;
+
+use std::ptr::NonNull;
+
+pub use self::abort::AbortHandle;
+pub use self::error::JoinError;
+pub use self::id::Id;
+pub use self::join::JoinHandle;
+pub(crate) use self::raw::new_task;
+pub(crate) use self::registry::Registry;
+pub use self::yield_now::yield_now;
+
+use self::raw::Header;
+
+pub(crate) type Result<T> = std::result::Result<T, JoinError>;
+
+/// Where a task goes when it is woken, and who keeps the registry.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Puts a woken task in a run queue. `is_yield`: the task woke itself during its own
+    /// poll, so it goes behind the tasks that are already ready.
+    fn schedule(&self, task: Notified, is_yield: bool);
+
+    /// The task completed: take it out of the registry, returning the registry's
+    /// reference (or `None` when shutdown already took it).
+    fn release(&self, task: TaskRef) -> Option<Task>;
+}
+
+/// A queued task: owns the `Notified` reference.
+pub(crate) struct Notified {
+    raw: NonNull<Header>,
+}
+
+// SAFETY: tasks are `Send` (their future and output are), and a `Notified` only runs,
+// schedules or releases the task, all of which are thread-safe through the state word.
+unsafe impl Send for Notified {}
+
+impl Notified {
+    pub(super) fn from_raw(raw: NonNull<Header>) -> Notified {
+        Notified { raw }
+    }
+
+    /// Polls (or cancels) the task, consuming this reference.
+    pub(crate) fn run(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: we own a `Notified` reference, which `poll` consumes.
+        unsafe { (raw.as_ref().vtable.poll)(raw) };
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        release_ref(self.raw);
+    }
+}
+
+/// The registry's reference to a live task.
+pub(crate) struct Task {
+    raw: NonNull<Header>,
+}
+
+// SAFETY: as for `Notified`.
+unsafe impl Send for Task {}
+
+impl Task {
+    pub(super) fn from_raw(raw: NonNull<Header>) -> Task {
+        Task { raw }
+    }
+
+    /// Cancels the task in place if nobody is running it (the runner cancels it after
+    /// its poll otherwise), consuming this reference.
+    pub(crate) fn shutdown(self) {
+        let raw = self.raw;
+        std::mem::forget(self);
+        // SAFETY: we own the registry's reference, which `shutdown` consumes.
+        unsafe { (raw.as_ref().vtable.shutdown)(raw) };
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        release_ref(self.raw);
+    }
+}
+
+/// A borrowed pointer to a task whose reference the caller holds.
+#[derive(Copy, Clone)]
+pub(crate) struct TaskRef(NonNull<Header>);
+
+fn release_ref(raw: NonNull<Header>) {
+    // SAFETY: the caller owns a reference, released here.
+    let header = unsafe { raw.as_ref() };
+    let vtable = header.vtable;
+    if header.state.ref_dec() {
+        // SAFETY: that was the last reference.
+        unsafe { (vtable.dealloc)(raw) };
+    }
+}
+
+/// The id of the task being polled on this thread.
+///
+/// # Panics
+///
+/// Panics when called outside a task; see [`try_id`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let handle = rt.spawn(async { runtime::task::id() });
+/// let id = handle.id();
+/// assert_eq!(rt.block_on(handle)?, id);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn id() -> Id {
+    try_id().expect("runtime::task::id() called outside a task; use task::try_id() to check")
+}
+
+/// The id of the task being polled on this thread, or `None` outside a task.
+pub fn try_id() -> Option<Id> {
+    crate::context::current_task_id()
+}

@@ -1,0 +1,116 @@
+//! The task allocation: one `Cell<F, S>` per task, reached through a type-erased
+//! `NonNull<Header>` and its `Vtable`.
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use super::harness;
+use super::id::Id;
+use super::state::State;
+use super::{JoinHandle, Notified, Schedule, Task};
+use crate::sync::UnsafeCell;
+
+/// The type-erased start of every task allocation.
+///
+/// `#[repr(C)]` and first in `Cell`, so a `NonNull<Header>` can be cast back to the
+/// `Cell<F, S>` it starts, which is what every `Vtable` function does.
+#[repr(C)]
+pub(crate) struct Header {
+    /// Flags and reference count (task/mod.rs, "The state word").
+    pub(super) state: State,
+    /// The functions that know the task's concrete types.
+    pub(super) vtable: &'static Vtable,
+    /// The task's id, fixed at spawn.
+    pub(super) id: Id,
+    /// Intrusive links of the runtime's task registry. Only touched while holding the
+    /// lock of the registry shard the task belongs to (task/mod.rs, rule L1).
+    pub(super) links: UnsafeCell<Links>,
+}
+
+/// The registry's intrusive doubly-linked list node.
+pub(super) struct Links {
+    pub(super) prev: Option<NonNull<Header>>,
+    pub(super) next: Option<NonNull<Header>>,
+    /// Whether the task is in a registry list now.
+    pub(super) linked: bool,
+}
+
+/// Functions over a type-erased task. Each takes the task's `Header` pointer; the
+/// caller must hold the reference that the function's docs say it consumes or uses.
+pub(super) struct Vtable {
+    /// Consumes a `Notified` reference: polls or cancels the task.
+    pub(super) poll: unsafe fn(NonNull<Header>),
+    /// Consumes a `Notified` reference: hands it to the task's scheduler.
+    pub(super) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation; the reference count is zero.
+    pub(super) dealloc: unsafe fn(NonNull<Header>),
+    /// Uses the `JoinHandle`'s reference: reads the output into `*mut Poll<Result<T>>`
+    /// or registers the waker.
+    pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Consumes the `JoinHandle`'s reference.
+    pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Consumes the registry's `Task` reference: cancels the task in place if idle.
+    pub(super) shutdown: unsafe fn(NonNull<Header>),
+}
+
+/// The whole task allocation.
+#[repr(C)]
+pub(super) struct Cell<F: Future, S> {
+    pub(super) header: Header,
+    /// Where woken tasks go. Immutable after spawn.
+    pub(super) scheduler: S,
+    /// The future, then its output. Owned by the `RUNNING` holder until `COMPLETE`, then
+    /// by the `JoinHandle` (rules O1, O2).
+    pub(super) stage: UnsafeCell<Stage<F>>,
+    /// The waker of the task awaiting the `JoinHandle` (rules J1–J4).
+    pub(super) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// What the task's stage field holds.
+pub(super) enum Stage<F: Future> {
+    Running(F),
+    Finished(super::Result<F::Output>),
+    Consumed,
+}
+
+struct VtableFor<F, S>(std::marker::PhantomData<(F, S)>);
+
+impl<F, S> VtableFor<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    const VTABLE: Vtable = Vtable {
+        poll: harness::poll::<F, S>,
+        schedule: harness::schedule::<F, S>,
+        dealloc: harness::dealloc::<F, S>,
+        try_read_output: harness::try_read_output::<F, S>,
+        drop_join_handle: harness::drop_join_handle::<F, S>,
+        shutdown: harness::shutdown::<F, S>,
+    };
+}
+
+/// Allocates a task. The three references of the initial state come back as the
+/// registry's `Task`, the first `Notified` and the `JoinHandle`.
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let cell = Box::new(Cell {
+        header: Header {
+            state: State::new(),
+            vtable: &VtableFor::<F, S>::VTABLE,
+            id,
+            links: UnsafeCell::new(Links { prev: None, next: None, linked: false }),
+        },
+        scheduler,
+        stage: UnsafeCell::new(Stage::Running(future)),
+        join_waker: UnsafeCell::new(None),
+    });
+    let raw = NonNull::from(Box::leak(cell)).cast::<Header>();
+    (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw))
+}
