@@ -1,1 +1,23 @@
-//! Shared workloads for the side-by-side benchmarks (issue 7).
+//! Side-by-side benchmarks of `runtime` against tokio (multi-thread),
+//! async-executor (smol's executor) and `futures::executor::ThreadPool`
+//! (issue 7).
+//!
+//! - [`workload`]: every workload, written once, generic over [`Executor`].
+//! - [`exec`]: the [`Executor`] / [`Spawner`] traits and shared helpers.
+//! - [`peers`]: the adapters for tokio, async-executor and the futures pool.
+//! - [`harness`]: the list of runtimes, the worker count
+//!   (`BENCH_WORKERS`, default 2) and the reference lines (the floor of a
+//!   spawn, rayon's `join` for `fib`).
+//!
+//! Run the criterion benches with `cargo bench -p benches --bench runtimes`
+//! and the interleaved comparison table with
+//! `cargo run --release -p benches --bin compare -- --help`.
+
+pub mod exec;
+pub mod harness;
+pub mod peers;
+pub mod workload;
+
+pub use exec::{Executor, Spawner};
+pub use harness::{workers, AnyRuntime};
+pub use workload::Workload;

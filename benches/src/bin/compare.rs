@@ -1,0 +1,551 @@
+//! Runs every workload on every runtime, interleaved (A B C D, A B C D, …),
+//! and prints a Markdown table of medians with the ratios ours / tokio and
+//! ours / fastest peer.
+//!
+//! ```text
+//! cargo run --release -p benches --bin compare -- [--runs N] [--quick] [--out FILE]
+//!     [--workload NAME]… [--runtime NAME]… [--target-ms MS]
+//! ```
+//!
+//! Each sample times a batch of iterations sized to about `--target-ms`
+//! (calibrated per runtime after a warm-up), divided by the batch size; a
+//! round takes one sample of every runtime in turn, so slow drifts of the
+//! machine (another build, frequency changes) hit every runtime alike.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use benches::harness::{self, AnyRuntime, Rayon, FLOOR_NAME};
+use benches::workload::SPAWN_MANY;
+use benches::Workload;
+
+const USAGE: &str = "\
+usage: compare [options]
+
+  --runs N          interleaved rounds per workload (default 21; --quick: 5)
+  --quick           fewer, shorter samples: a smoke test, not a result
+  --target-ms MS    wall time of one sample (default 40; --quick: 5)
+  --out FILE        also write the Markdown report to FILE
+  --workload NAME   only this workload (repeatable); one of:
+                    spawn_many_local spawn_many_remote_idle spawn_many_remote_busy
+                    yield_many ping_pong chained_spawn fib fan_out
+  --runtime NAME    only this runtime (repeatable), e.g. tokio, ours
+  --no-refs         skip the floor and rayon reference lines
+  -h, --help        this text
+
+The worker count of every runtime is $BENCH_WORKERS (default 2).";
+
+/// Target ratio ours / fastest peer on the spawn workloads.
+const SPAWN_TARGET: f64 = 0.8;
+/// Target ratio ours / fastest peer on the other workloads.
+const OTHER_TARGET: f64 = 1.0;
+/// Target for ours' spawn_many_local per task, in multiples of the floor.
+const FLOOR_TARGET: f64 = 4.0;
+
+struct Options {
+    runs: usize,
+    target: Duration,
+    out: Option<String>,
+    workloads: Vec<Workload>,
+    runtimes: Vec<String>,
+    refs: bool,
+    quick: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut runs = None;
+    let mut target_ms = None;
+    let mut opts = Options {
+        runs: 0,
+        target: Duration::ZERO,
+        out: None,
+        workloads: Vec::new(),
+        runtimes: Vec::new(),
+        refs: true,
+        quick: false,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match arg.as_str() {
+            "--runs" => {
+                let n: usize = value("--runs")?
+                    .parse()
+                    .map_err(|e| format!("--runs: {e}"))?;
+                if n == 0 {
+                    return Err("--runs must be at least 1".into());
+                }
+                runs = Some(n);
+            }
+            "--target-ms" => {
+                let ms: u64 = value("--target-ms")?
+                    .parse()
+                    .map_err(|e| format!("--target-ms: {e}"))?;
+                target_ms = Some(ms.max(1));
+            }
+            "--quick" => opts.quick = true,
+            "--out" => opts.out = Some(value("--out")?),
+            "--workload" => {
+                let name = value("--workload")?;
+                let w = Workload::from_name(&name).ok_or(format!("unknown workload {name:?}"))?;
+                opts.workloads.push(w);
+            }
+            "--runtime" => opts.runtimes.push(value("--runtime")?),
+            "--no-refs" => opts.refs = false,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    opts.runs = runs.unwrap_or(if opts.quick { 5 } else { 21 });
+    opts.target = Duration::from_millis(target_ms.unwrap_or(if opts.quick { 5 } else { 40 }));
+    if opts.workloads.is_empty() {
+        opts.workloads = Workload::ALL.to_vec();
+    }
+    for name in &opts.runtimes {
+        if !harness::RUNTIMES.contains(&name.as_str()) {
+            return Err(format!(
+                "unknown runtime {name:?}; known: {}",
+                harness::RUNTIMES.join(", ")
+            ));
+        }
+    }
+    Ok(opts)
+}
+
+/// Something that can be timed over a batch of iterations.
+trait Timed {
+    fn time(&self, iters: u64) -> Duration;
+}
+
+impl<F: Fn(u64) -> Duration> Timed for F {
+    fn time(&self, iters: u64) -> Duration {
+        self(iters)
+    }
+}
+
+/// The per-iteration samples of one contender on one workload.
+struct Series {
+    name: &'static str,
+    kind: Kind,
+    /// Whether it counts when looking for the fastest peer.
+    meaningful: bool,
+    iters: u64,
+    samples: Vec<Duration>,
+}
+
+impl Series {
+    fn is_ours(&self) -> bool {
+        self.kind == Kind::Ours
+    }
+
+    fn is_peer(&self) -> bool {
+        self.kind == Kind::Peer
+    }
+
+    fn median(&self) -> Duration {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        let n = sorted.len();
+        if n % 2 == 1 {
+            sorted[n / 2]
+        } else {
+            (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+        }
+    }
+
+    fn min(&self) -> Duration {
+        self.samples.iter().copied().min().unwrap_or_default()
+    }
+
+    fn max(&self) -> Duration {
+        self.samples.iter().copied().max().unwrap_or_default()
+    }
+}
+
+/// Warms `timed` up and returns how many iterations make one sample of
+/// about `target`.
+fn calibrate(timed: &dyn Timed, target: Duration) -> u64 {
+    timed.time(1);
+    let one = timed.time(1).max(Duration::from_nanos(1));
+    let iters = target.as_nanos() / one.as_nanos();
+    iters.clamp(1, 1_000_000) as u64
+}
+
+/// One thing to time in a round: a runtime, or a reference line.
+struct Contender<'a> {
+    name: &'static str,
+    kind: Kind,
+    /// Whether its figure measures scheduling (see `Series::meaningful`).
+    meaningful: bool,
+    timed: &'a dyn Timed,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Ours,
+    Peer,
+    /// rayon's `join` or the floor: shown, never "the fastest peer".
+    Reference,
+}
+
+/// Times every contender `runs` times, round-robin, and returns the series.
+fn measure(contenders: &[Contender<'_>], runs: usize, target: Duration) -> Vec<Series> {
+    let mut series: Vec<Series> = contenders
+        .iter()
+        .map(|c| Series {
+            name: c.name,
+            kind: c.kind,
+            meaningful: c.meaningful,
+            iters: calibrate(c.timed, target),
+            samples: Vec::with_capacity(runs),
+        })
+        .collect();
+    for _ in 0..runs {
+        for (s, c) in series.iter_mut().zip(contenders) {
+            let total = c.timed.time(s.iters);
+            s.samples.push(total / s.iters as u32);
+        }
+    }
+    series
+}
+
+fn fmt_duration(d: Duration) -> String {
+    let ns = d.as_nanos() as f64;
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    if value < 10.0 {
+        format!("{value:.2} {unit}")
+    } else if value < 100.0 {
+        format!("{value:.1} {unit}")
+    } else {
+        format!("{value:.0} {unit}")
+    }
+}
+
+fn ratio(a: Duration, b: Duration) -> f64 {
+    a.as_secs_f64() / b.as_secs_f64()
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`, from the system clock.
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = (secs / 86_400) as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+struct Row {
+    workload: Workload,
+    series: Vec<Series>,
+}
+
+fn report(
+    opts: &Options,
+    workers: usize,
+    names: &[&'static str],
+    rows: &[Row],
+    refs: &Refs,
+) -> String {
+    let mut out = String::new();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let _ = writeln!(out, "## Runtimes side by side\n");
+    let _ = writeln!(
+        out,
+        "Machine: {} ({cores} cores). Date: {}. {}. Every runtime has {workers} workers. \
+         Median of {} interleaved rounds, samples of about {} ms{}.\n",
+        cpu_model(),
+        today(),
+        env!("BENCH_RUSTC_VERSION"),
+        opts.runs,
+        opts.target.as_millis(),
+        if opts.quick {
+            " (--quick: a smoke test, not a result)"
+        } else {
+            ""
+        },
+    );
+    let has_ours = rows.iter().any(|r| r.series.iter().any(Series::is_ours));
+    let has_tokio = names.contains(&"tokio");
+
+    // The table of medians.
+    let mut header = String::from("| workload |");
+    let mut rule = String::from("|---|");
+    for name in names {
+        let _ = write!(header, " {name} |");
+        rule.push_str("---:|");
+    }
+    if has_ours && has_tokio {
+        header.push_str(" ours / tokio |");
+        rule.push_str("---:|");
+    }
+    header.push_str(" fastest peer |");
+    rule.push_str("---|");
+    if has_ours {
+        header.push_str(" ours / fastest peer | target |");
+        rule.push_str("---:|---|");
+    }
+    let _ = writeln!(out, "{header}\n{rule}");
+
+    let mut excluded_note = false;
+    for row in rows {
+        let mut line = format!("| {} |", row.workload.name());
+        for name in names {
+            match row.series.iter().find(|s| s.name == *name) {
+                Some(s) => {
+                    let mark = if s.meaningful { "" } else { " †" };
+                    excluded_note |= !s.meaningful;
+                    let _ = write!(line, " {}{mark} |", fmt_duration(s.median()));
+                }
+                None => line.push_str(" – |"),
+            }
+        }
+        let ours = row.series.iter().find(|s| s.is_ours()).map(Series::median);
+        let tokio = row
+            .series
+            .iter()
+            .find(|s| s.name == "tokio")
+            .map(Series::median);
+        let fastest = row
+            .series
+            .iter()
+            .filter(|s| s.is_peer() && s.meaningful)
+            .min_by_key(|s| s.median());
+        if has_ours && has_tokio {
+            match (ours, tokio) {
+                (Some(o), Some(t)) => {
+                    let _ = write!(line, " {:.2}× |", ratio(o, t));
+                }
+                _ => line.push_str(" – |"),
+            }
+        }
+        match fastest {
+            Some(f) => {
+                let _ = write!(line, " {} |", f.name);
+            }
+            None => line.push_str(" – |"),
+        }
+        if has_ours {
+            let target = if row.workload.is_spawn() {
+                SPAWN_TARGET
+            } else {
+                OTHER_TARGET
+            };
+            match (ours, fastest) {
+                (Some(o), Some(f)) => {
+                    let r = ratio(o, f.median());
+                    let verdict = if r <= target { "met" } else { "**missed**" };
+                    let _ = write!(line, " {r:.2}× | ≤ {target:.1}× {verdict} |");
+                }
+                _ => line.push_str(" – | – |"),
+            }
+        }
+        let _ = writeln!(out, "{line}");
+    }
+    if excluded_note {
+        let _ = writeln!(
+            out,
+            "\n† Not scheduling: the futures ThreadPool polls a task that wakes itself \
+             again in place, so `yield_now` never reaches its queue; left out of the \
+             fastest peer."
+        );
+    }
+
+    // Reference lines.
+    if refs.floor.is_some() {
+        let _ = writeln!(out, "\n### Reference lines\n");
+    }
+    if let Some(floor) = &refs.floor {
+        let floor_median = floor.median();
+        let per_future = floor_median / SPAWN_MANY as u32;
+        let _ = writeln!(
+            out,
+            "Floor (one thread: box a future, poll it once, free it): {} per {SPAWN_MANY} futures, {} each.\n",
+            fmt_duration(floor_median),
+            fmt_duration(per_future),
+        );
+        if let Some(row) = rows.iter().find(|r| r.workload == Workload::SpawnManyLocal) {
+            let _ = writeln!(
+                out,
+                "| spawn_many_local per task | per task | × floor |\n|---|---:|---:|"
+            );
+            for s in row.series.iter().filter(|s| s.kind != Kind::Reference) {
+                let per_task = s.median() / SPAWN_MANY as u32;
+                let x = ratio(s.median(), floor_median);
+                let target = if s.is_ours() {
+                    format!(" (target ≤ {FLOOR_TARGET:.0}×)")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {x:.1}×{target} |",
+                    s.name,
+                    fmt_duration(per_task)
+                );
+            }
+            let _ = writeln!(out);
+        }
+    }
+    let fib_row = rows.iter().find(|r| r.workload == Workload::Fib);
+    let rayon = fib_row.and_then(|r| r.series.iter().find(|s| s.kind == Kind::Reference));
+    if let (Some(row), Some(rayon)) = (fib_row, rayon) {
+        let _ = write!(
+            out,
+            "fib({}) with rayon's `join` (interleaved with the runtimes): {}",
+            benches::workload::FIB_N,
+            fmt_duration(rayon.median())
+        );
+        for s in row.series.iter().filter(|s| s.kind != Kind::Reference) {
+            let _ = write!(
+                out,
+                "; {} {:.1}×",
+                s.name,
+                ratio(s.median(), rayon.median())
+            );
+        }
+        let _ = writeln!(out, " (runtime / rayon).\n");
+    }
+
+    // Spread, to judge the noise.
+    let _ = writeln!(out, "<details><summary>Spread (min / median / max per iteration, iterations per sample)</summary>\n");
+    let _ = writeln!(
+        out,
+        "| workload | runtime | min | median | max | iters/sample |\n|---|---|---:|---:|---:|---:|"
+    );
+    let ref_rows = refs.floor.iter().map(|s| ("floor", s));
+    let all = rows
+        .iter()
+        .flat_map(|r| r.series.iter().map(move |s| (r.workload.name(), s)))
+        .chain(ref_rows);
+    for (workload, s) in all {
+        let _ = writeln!(
+            out,
+            "| {workload} | {} | {} | {} | {} | {} |",
+            s.name,
+            fmt_duration(s.min()),
+            fmt_duration(s.median()),
+            fmt_duration(s.max()),
+            s.iters
+        );
+    }
+    let _ = writeln!(out, "\n</details>");
+    out
+}
+
+struct Refs {
+    floor: Option<Series>,
+}
+
+fn main() -> ExitCode {
+    let opts = match parse_args() {
+        Ok(opts) => opts,
+        Err(msg) if msg.is_empty() => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(msg) => {
+            eprintln!("compare: {msg}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let workers = harness::workers();
+    let keep = |name: &str| opts.runtimes.is_empty() || opts.runtimes.iter().any(|r| r == name);
+    let runtimes = harness::runtimes(workers, keep);
+    let names: Vec<&'static str> = runtimes.iter().map(|rt| rt.name()).collect();
+    eprintln!(
+        "compare: {} on {workers} workers, {} rounds of ~{} ms samples",
+        names.join(", "),
+        opts.runs,
+        opts.target.as_millis()
+    );
+
+    let rayon = (opts.refs && opts.workloads.contains(&Workload::Fib)).then(|| Rayon::new(workers));
+    let mut rows = Vec::new();
+    for &workload in &opts.workloads {
+        let timers: Vec<_> = runtimes
+            .iter()
+            .map(|rt| {
+                let rt: &dyn AnyRuntime = rt.as_ref();
+                move |iters| rt.time(workload, iters)
+            })
+            .collect();
+        let mut contenders: Vec<Contender<'_>> = runtimes
+            .iter()
+            .zip(&timers)
+            .map(|(rt, timed)| Contender {
+                name: rt.name(),
+                kind: if rt.is_ours() { Kind::Ours } else { Kind::Peer },
+                meaningful: rt.is_meaningful(workload),
+                timed,
+            })
+            .collect();
+        let rayon_fib = rayon
+            .as_ref()
+            .map(|rayon| move |iters| rayon.time_fib(iters));
+        if let (Workload::Fib, Some(timed)) = (workload, &rayon_fib) {
+            contenders.push(Contender {
+                name: Rayon::NAME,
+                kind: Kind::Reference,
+                meaningful: true,
+                timed,
+            });
+        }
+        eprintln!("compare: {}", workload.name());
+        let series = measure(&contenders, opts.runs, opts.target);
+        rows.push(Row { workload, series });
+    }
+
+    let mut refs = Refs { floor: None };
+    if opts.refs {
+        eprintln!("compare: floor");
+        let floor = Contender {
+            name: FLOOR_NAME,
+            kind: Kind::Reference,
+            meaningful: true,
+            timed: &harness::time_floor,
+        };
+        refs.floor = measure(&[floor], opts.runs, opts.target).pop();
+    }
+
+    let text = report(&opts, workers, &names, &rows, &refs);
+    println!("{text}");
+    if let Some(path) = &opts.out {
+        if let Err(e) = std::fs::write(path, &text) {
+            eprintln!("compare: cannot write {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+        eprintln!("compare: wrote {path}");
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,127 @@
+//! What the criterion benches and the `compare` binary drive: the list of
+//! runtimes behind one object-safe trait, the worker count, and the
+//! reference lines (the floor, rayon's `join`).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use crate::exec::Executor;
+use crate::peers::{AsyncExecutor, FuturesPool, Tokio};
+use crate::workload::{self, Workload, FIB_N, FIB_RESULT};
+
+/// The environment variable that sets the number of workers of every runtime.
+pub const WORKERS_VAR: &str = "BENCH_WORKERS";
+
+/// The worker count when [`WORKERS_VAR`] is not set.
+pub const DEFAULT_WORKERS: usize = 2;
+
+/// The number of workers every runtime gets: `$BENCH_WORKERS`, or 2.
+///
+/// # Panics
+///
+/// If `BENCH_WORKERS` is set to anything but a positive integer.
+pub fn workers() -> usize {
+    match std::env::var(WORKERS_VAR) {
+        Err(_) => DEFAULT_WORKERS,
+        Ok(value) => match value.trim().parse::<usize>() {
+            Ok(n) if n > 0 => n,
+            _ => panic!("{WORKERS_VAR} must be a positive integer, got {value:?}"),
+        },
+    }
+}
+
+/// A runtime under test, type-erased so the runtimes can sit in one list.
+pub trait AnyRuntime {
+    /// Its name in tables and benchmark ids.
+    fn name(&self) -> &'static str;
+    /// Whether it is ours rather than a peer.
+    fn is_ours(&self) -> bool;
+    /// Whether its figure for `workload` measures scheduling (see
+    /// [`Workload::is_meaningful_for`]).
+    fn is_meaningful(&self, workload: Workload) -> bool;
+    /// Runs `iters` iterations of `workload` and returns the time taken,
+    /// setup excluded.
+    fn time(&self, workload: Workload, iters: u64) -> Duration;
+}
+
+impl<E: Executor> AnyRuntime for E {
+    fn name(&self) -> &'static str {
+        E::NAME
+    }
+
+    fn is_ours(&self) -> bool {
+        E::OURS
+    }
+
+    fn is_meaningful(&self, workload: Workload) -> bool {
+        workload.is_meaningful_for::<E>()
+    }
+
+    fn time(&self, workload: Workload, iters: u64) -> Duration {
+        workload.time(self, iters)
+    }
+}
+
+/// Every runtime's name, in table order, whether or not it is built.
+pub const RUNTIMES: &[&str] = &[Tokio::NAME, AsyncExecutor::NAME, FuturesPool::NAME];
+
+/// Builds the runtimes whose names `keep` accepts, each with `workers`
+/// workers, in table order. Adding a runtime is one line here.
+pub fn runtimes(workers: usize, keep: impl Fn(&str) -> bool) -> Vec<Box<dyn AnyRuntime>> {
+    let mut list: Vec<Box<dyn AnyRuntime>> = Vec::new();
+    if keep(Tokio::NAME) {
+        list.push(Box::new(Tokio::new(workers)));
+    }
+    if keep(AsyncExecutor::NAME) {
+        list.push(Box::new(AsyncExecutor::new(workers)));
+    }
+    if keep(FuturesPool::NAME) {
+        list.push(Box::new(FuturesPool::new(workers)));
+    }
+    list
+}
+
+/// rayon's thread pool with the same number of threads: the reference line
+/// for `fib`.
+#[derive(Debug)]
+pub struct Rayon {
+    pool: rayon::ThreadPool,
+}
+
+impl Rayon {
+    /// Its name in tables and benchmark ids.
+    pub const NAME: &'static str = "rayon join";
+
+    /// A rayon pool with `workers` threads.
+    pub fn new(workers: usize) -> Rayon {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(workers)
+            .thread_name(|i| format!("rayon-{i}"))
+            .build()
+            .expect("cannot build the rayon pool");
+        Rayon { pool }
+    }
+
+    /// Runs `fib(FIB_N)` with `rayon::join` `iters` times in the pool.
+    pub fn time_fib(&self, iters: u64) -> Duration {
+        self.pool.install(|| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                assert_eq!(workload::rayon_fib(black_box(FIB_N)), FIB_RESULT);
+            }
+            start.elapsed()
+        })
+    }
+}
+
+/// The name of the floor in tables and benchmark ids.
+pub const FLOOR_NAME: &str = "floor";
+
+/// Runs [`workload::floor`] `iters` times on the calling thread.
+pub fn time_floor(iters: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        workload::floor();
+    }
+    start.elapsed()
+}
