@@ -55,3 +55,16 @@ pub use crate::handle::{spawn, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;
 pub use crate::runtime::Runtime;
 pub use crate::task::{yield_now, JoinError, JoinHandle};
+
+// `#[runtime::main]` and `#[runtime::test]` (issue 3). No doc comment here: rustdoc
+// would prepend it to the macros' own docs, which it shows inline.
+#[doc(inline)]
+pub use runtime_macros::{main, test};
+
+/// Not public API: what `#[runtime::main]` and `#[runtime::test]` expand to, as
+/// `::runtime::__private::…` (or `{crate = "…"}::__private::…`), so the expansion
+/// needs nothing imported. Only `Builder::new()` is used from here.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::Builder;
+}
