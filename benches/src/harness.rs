@@ -6,6 +6,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use crate::exec::Executor;
+use crate::ours::Ours;
 use crate::peers::{AsyncExecutor, FuturesPool, Tokio};
 use crate::workload::{self, Workload, FIB_N, FIB_RESULT};
 
@@ -63,7 +64,12 @@ impl<E: Executor> AnyRuntime for E {
 }
 
 /// Every runtime's name, in table order, whether or not it is built.
-pub const RUNTIMES: &[&str] = &[Tokio::NAME, AsyncExecutor::NAME, FuturesPool::NAME];
+pub const RUNTIMES: &[&str] = &[
+    Tokio::NAME,
+    AsyncExecutor::NAME,
+    FuturesPool::NAME,
+    Ours::NAME,
+];
 
 /// Builds the runtimes whose names `keep` accepts, each with `workers`
 /// workers, in table order. Adding a runtime is one line here.
@@ -77,6 +83,9 @@ pub fn runtimes(workers: usize, keep: impl Fn(&str) -> bool) -> Vec<Box<dyn AnyR
     }
     if keep(FuturesPool::NAME) {
         list.push(Box::new(FuturesPool::new(workers)));
+    }
+    if keep(Ours::NAME) {
+        list.push(Box::new(Ours::new(workers)));
     }
     list
 }

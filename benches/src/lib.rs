@@ -5,6 +5,7 @@
 //! - [`workload`]: every workload, written once, generic over [`Executor`].
 //! - [`exec`]: the [`Executor`] / [`Spawner`] traits and shared helpers.
 //! - [`peers`]: the adapters for tokio, async-executor and the futures pool.
+//! - [`ours`]: the adapter for our runtime.
 //! - [`harness`]: the list of runtimes, the worker count
 //!   (`BENCH_WORKERS`, default 2) and the reference lines (the floor of a
 //!   spawn, rayon's `join` for `fib`).
@@ -15,6 +16,7 @@
 
 pub mod exec;
 pub mod harness;
+pub mod ours;
 pub mod peers;
 pub mod workload;
 

@@ -1,0 +1,78 @@
+//! The adapter for our runtime: `runtime::Builder::new().worker_threads(N)`,
+//! `Runtime::spawn` from outside, the free `runtime::spawn` and
+//! `runtime::yield_now` inside tasks.
+
+use std::future::Future;
+
+use crate::exec::{Executor, Spawner, Unwrap};
+
+/// Our runtime with `worker_threads(N)`.
+#[derive(Debug)]
+pub struct Ours {
+    rt: runtime::Runtime,
+    workers: usize,
+}
+
+/// Spawns with `runtime::spawn` (the current runtime, found in a
+/// thread-local).
+#[derive(Debug, Clone, Copy)]
+pub struct OursSpawner;
+
+impl Spawner for OursSpawner {
+    type Handle<T: Send + 'static> = Unwrap<runtime::JoinHandle<T>>;
+
+    fn spawn<F>(&self, fut: F) -> Self::Handle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Unwrap(runtime::spawn(fut))
+    }
+
+    fn spawn_detached<F>(&self, fut: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        // Dropping a JoinHandle detaches the task; it keeps running.
+        drop(runtime::spawn(fut));
+    }
+
+    fn yield_now(&self) -> impl Future<Output = ()> + Send + 'static {
+        runtime::yield_now()
+    }
+}
+
+impl Executor for Ours {
+    const NAME: &'static str = "ours";
+    const OURS: bool = true;
+    type Spawner = OursSpawner;
+
+    fn new(workers: usize) -> Self {
+        let rt = runtime::Builder::new()
+            .worker_threads(workers)
+            .thread_name("ours-worker")
+            .build()
+            .expect("cannot build our runtime");
+        Ours { rt, workers }
+    }
+
+    fn workers(&self) -> usize {
+        self.workers
+    }
+
+    fn spawner(&self) -> OursSpawner {
+        OursSpawner
+    }
+
+    fn spawn<F>(&self, fut: F) -> Unwrap<runtime::JoinHandle<F::Output>>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Unwrap(self.rt.spawn(fut))
+    }
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        self.rt.block_on(fut)
+    }
+}
