@@ -1,0 +1,10 @@
+struct Server;
+
+impl Server {
+    #[runtime::main]
+    async fn run(&self) {}
+}
+
+fn main() {
+    Server.run();
+}

@@ -1,0 +1,2 @@
+#[runtime::main(thread_name = worker)]
+async fn main() {}
