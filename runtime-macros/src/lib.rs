@@ -145,7 +145,7 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// The same test without the macro:
 ///
 /// ```
-/// #[cfg_attr(test, test)] // in a test crate: `#[test]`
+/// #[cfg_attr(test, test)] // `#[test]`, written so that this doc example runs too
 /// fn spawned_tasks_run() {
 ///     let body = async {
 ///         let handle = runtime::spawn(async { 1 + 1 });
@@ -160,9 +160,9 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// # fn main() { spawned_tasks_run() }
 /// ```
 ///
-/// In a unit test the function usually sits in a `#[cfg(test)] mod tests`. (A doctest
-/// is not built with `--test`, so the first example only shows that the attribute
-/// expands; the second one runs. `runtime/tests/macros_test.rs` runs such tests.)
+/// In a unit test the function usually sits in a `#[cfg(test)] mod tests`. (Doc
+/// examples are not built with `--test`, so the first one only checks that the
+/// attribute expands; the second one runs.)
 ///
 /// A test may return `Result<(), E>` and use `?`, as a plain `#[test]` may.
 ///
