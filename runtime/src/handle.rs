@@ -87,6 +87,31 @@ impl Handle {
         self.shared.spawn(future)
     }
 
+    /// Spawns a task on this runtime and runs it on the calling thread up to its first
+    /// `Pending` (or to its end) before returning; then it continues on the workers like
+    /// any other task. See [`runtime::spawn_immediate`](crate::spawn_immediate).
+    ///
+    /// This runtime is current during that first poll, so the future may spawn.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let caller = std::thread::current().id();
+    /// // From a plain thread: the prefix runs right here.
+    /// let handle = rt.handle().spawn_immediate(async move { std::thread::current().id() == caller });
+    /// assert!(rt.block_on(handle)?);
+    /// # Ok::<(), runtime::JoinError>(())
+    /// ```
+    pub fn spawn_immediate<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let _enter = context::enter(self.clone(), false);
+        self.shared.spawn_immediate(future)
+    }
+
     /// Runs `future` to completion on the calling thread, with this runtime current, so
     /// the future can spawn tasks and await them.
     ///
@@ -140,6 +165,51 @@ where
     F::Output: Send + 'static,
 {
     Handle::current().shared.spawn(future)
+}
+
+/// Spawns a hot task on the current runtime, running it on the calling thread up to its
+/// first `.await` that is not ready (synchronously, like a C# `async` method or F#'s
+/// `StartImmediate`); then it continues on the workers like any other task.
+///
+/// The calling thread may be a worker (inside a task) or a `block_on` thread. If the
+/// future finishes in that first poll, the handle is ready at once. A panic in the
+/// prefix is caught: awaiting the handle gives a [`JoinError`](crate::JoinError) for
+/// which `is_panic()` is true.
+///
+/// # Panics
+///
+/// Panics outside a runtime, with a message that says so.
+///
+/// # Examples
+///
+/// ```
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
+///
+/// let rt = runtime::Runtime::new()?;
+/// rt.block_on(async {
+///     let started = Arc::new(AtomicBool::new(false));
+///     let flag = started.clone();
+///     let handle = runtime::spawn_immediate(async move {
+///         flag.store(true, Ordering::SeqCst); // runs before spawn_immediate returns
+///         runtime::yield_now().await; // the rest runs on a worker
+///         "done"
+///     });
+///     assert!(started.load(Ordering::SeqCst));
+///     assert_eq!(handle.await.unwrap(), "done");
+/// });
+/// # Ok::<(), std::io::Error>(())
+/// ```
+#[track_caller]
+pub fn spawn_immediate<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    match Handle::try_current() {
+        Ok(handle) => handle.shared.spawn_immediate(future),
+        Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
+    }
 }
 
 /// No runtime is current on this thread.

@@ -51,7 +51,7 @@ pub mod task;
 
 pub use crate::block_on::block_on;
 pub use crate::builder::Builder;
-pub use crate::handle::{spawn, Handle, TryCurrentError};
+pub use crate::handle::{spawn, spawn_immediate, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;
 pub use crate::runtime::Runtime;
 pub use crate::task::{yield_now, JoinError, JoinHandle};

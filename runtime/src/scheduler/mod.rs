@@ -52,7 +52,8 @@ pub(crate) struct Shared {
     pub(crate) is_shutdown: AtomicBool,
     /// Spawns and wakes that arrived from outside a worker.
     pub(crate) injected: CachePadded<AtomicU64>,
-    /// Spawns from outside a worker (spawns on a worker count in its `WorkerCounters`).
+    /// Spawns from outside a worker (spawns on a worker count in its `WorkerCounters`),
+    /// and every `spawn_immediate`.
     pub(crate) spawned_remote: CachePadded<AtomicU64>,
     /// How many workers have left their loop; shutdown waits on `exited_cvar`.
     exited: Mutex<usize>,
@@ -93,6 +94,25 @@ impl Shared {
         let (notified, join) = self.bind(future);
         if let Some(notified) = notified {
             self.schedule_task(notified, false, true);
+        }
+        join
+    }
+
+    /// Spawns a task and polls it once on the calling thread before returning
+    /// (`spawn_immediate`): the harness runs it up to its first `Pending` or to
+    /// completion. From then on it is a task like any other: a wake during that poll
+    /// reschedules it through `Schedule`, a later wake queues it on the workers.
+    pub(crate) fn spawn_immediate<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (notified, join) = self.bind(future);
+        if let Some(notified) = notified {
+            // Relaxed: a statistic. It is counted with the remote spawns even on a
+            // worker (only the worker itself may touch its own counters).
+            self.spawned_remote.fetch_add(1, Ordering::Relaxed);
+            notified.run();
         }
         join
     }

@@ -55,6 +55,20 @@ impl JoinError {
         JoinError { id, repr: Repr::Panic { message, payload: SyncWrapper(payload) } }
     }
 
+    /// A copy of this error for one awaiter of a [`Shared`](super::Shared) task. A panic
+    /// payload cannot be cloned, so the copy's payload is the panic's message as a
+    /// `String` (or `NON_STRING_PAYLOAD` when the payload was not a string).
+    pub(crate) fn clone_shared(&self) -> JoinError {
+        let repr = match &self.repr {
+            Repr::Cancelled => Repr::Cancelled,
+            Repr::Panic { message, .. } => {
+                let text = message.clone().unwrap_or_else(|| NON_STRING_PAYLOAD.to_owned());
+                Repr::Panic { message: message.clone(), payload: SyncWrapper(Box::new(text)) }
+            }
+        };
+        JoinError { id: self.id, repr }
+    }
+
     /// The task was cancelled: aborted, dropped from a `JoinSet`, or stopped by the
     /// runtime's shutdown.
     pub fn is_cancelled(&self) -> bool {
@@ -92,6 +106,10 @@ impl JoinError {
         self.id
     }
 }
+
+/// The `String` payload a [`Shared`](super::Shared) awaiter gets for a panic whose payload
+/// was neither a `&str` nor a `String` (what std's panic hook prints for one, too).
+const NON_STRING_PAYLOAD: &str = "Box<dyn Any>";
 
 fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
     if let Some(s) = payload.downcast_ref::<&'static str>() {

@@ -101,14 +101,25 @@
 //!   waker only if `JOIN_WAKER` is already clear (otherwise J3 does).
 //! - **L1.** A task's registry links are only touched under the lock of the registry
 //!   shard chosen by its id.
+//!
+//! # Many tasks, shared results
+//!
+//! - [`JoinSet`] (`join_set.rs`): results in completion order; each task's join waker
+//!   is an entry that moves itself to the set's ready list (rules E1–E3 there).
+//! - [`join_all`] (`join_all.rs`): every result, in input order.
+//! - [`Shared`] (`shared.rs`, from [`JoinHandle::shared`]): one run, awaited by any
+//!   number of clones (rules S1–S4 there).
 
 mod abort;
 mod error;
 mod harness;
 mod id;
 mod join;
+mod join_all;
+mod join_set;
 pub(crate) mod raw;
 mod registry;
+mod shared;
 mod state;
 mod waker;
 mod yield_now;
@@ -119,6 +130,9 @@ pub use self::abort::AbortHandle;
 pub use self::error::JoinError;
 pub use self::id::Id;
 pub use self::join::JoinHandle;
+pub use self::join_all::{join_all, JoinAll};
+pub use self::join_set::JoinSet;
+pub use self::shared::Shared;
 pub(crate) use self::raw::new_task;
 pub(crate) use self::registry::Registry;
 pub use self::yield_now::yield_now;
