@@ -101,7 +101,7 @@ impl Handle {
     /// // From a plain thread: the prefix runs right here.
     /// let handle = rt.handle().spawn_immediate(async move { std::thread::current().id() == caller });
     /// assert!(rt.block_on(handle)?);
-    /// # Ok::<(), runtime::JoinError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn spawn_immediate<F>(&self, future: F) -> JoinHandle<F::Output>
     where

@@ -283,7 +283,7 @@ impl<T: Send + 'static> JoinSet<T> {
     /// // From plain code, outside any runtime.
     /// set.spawn_on(async { "hi" }, rt.handle());
     /// assert_eq!(rt.block_on(set.join_next()).unwrap()?, "hi");
-    /// # Ok::<(), runtime::JoinError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
     where

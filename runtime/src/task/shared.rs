@@ -129,7 +129,7 @@ impl<T> JoinHandle<T> {
     /// let again = shared.clone();
     /// assert_eq!(rt.block_on(shared)?, vec![1, 2, 3]);
     /// assert_eq!(rt.block_on(again)?, vec![1, 2, 3]);
-    /// # Ok::<(), runtime::JoinError>(())
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn shared(self) -> Shared<T>
     where
