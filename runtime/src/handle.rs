@@ -125,9 +125,29 @@ impl Handle {
         crate::block_on::run(future)
     }
 
+    /// Runs a blocking closure on this runtime's blocking pool (see
+    /// [`spawn_blocking`](crate::spawn_blocking)); works from any thread.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.handle().clone();
+    /// let answer = handle.spawn_blocking(|| 6 * 7);
+    /// assert_eq!(rt.block_on(answer)?, 42);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        crate::blocking::spawn_on(&self.shared, func)
+    }
+
     /// A snapshot of the runtime's counters.
     pub fn metrics(&self) -> Metrics {
-        Metrics::snapshot(&self.shared, 0)
+        Metrics::snapshot(&self.shared, self.shared.blocking.num_threads())
     }
 }
 

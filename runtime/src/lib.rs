@@ -39,6 +39,7 @@
 #![warn(missing_docs, missing_debug_implementations, clippy::undocumented_unsafe_blocks)]
 
 mod block_on;
+mod blocking;
 mod builder;
 mod context;
 mod handle;
@@ -48,8 +49,10 @@ mod runtime;
 mod scheduler;
 mod sync;
 pub mod task;
+pub mod time;
 
 pub use crate::block_on::block_on;
+pub use crate::blocking::spawn_blocking;
 pub use crate::builder::Builder;
 pub use crate::handle::{spawn, spawn_immediate, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;

@@ -48,6 +48,10 @@ pub(crate) struct Shared {
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
+    /// The runtime's timer, driven by parked workers (time/mod.rs).
+    pub(crate) timer: crate::time::driver::Timer,
+    /// The `spawn_blocking` thread pool (blocking.rs).
+    pub(crate) blocking: crate::blocking::BlockingPool,
     /// Set once by shutdown; read by workers between polls and by every remote push.
     pub(crate) is_shutdown: AtomicBool,
     /// Spawns and wakes that arrived from outside a worker.
@@ -76,6 +80,8 @@ impl Shared {
                 .collect(),
             idle: Idle::new(n),
             registry: Registry::new(4 * n),
+            timer: crate::time::driver::Timer::new(),
+            blocking: crate::blocking::BlockingPool::new(&config),
             is_shutdown: AtomicBool::new(false),
             injected: CachePadded::new(AtomicU64::new(0)),
             spawned_remote: CachePadded::new(AtomicU64::new(0)),
@@ -237,6 +243,11 @@ impl Shared {
     ///    futures are dropped here), running ones by their runner after its poll.
     /// 4. Drain the injector.
     ///
+    /// Alongside: step 1 also shuts the blocking pool (queued closures are dropped and
+    /// cancelled by step 3; running ones finish on their own threads); after step 4
+    /// the timer is closed (time/mod.rs, rule T4); with a `deadline`, running blocking
+    /// closures are waited for until then too.
+    ///
     /// Returns whether every worker exited in time.
     pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
         // SeqCst: pairs with the fence in `push_remote` (step 4).
@@ -244,6 +255,7 @@ impl Shared {
         for remote in self.remotes.iter() {
             remote.parker.unpark();
         }
+        self.blocking.shutdown();
 
         let all_exited = {
             let mut exited = self.exited.lock();
@@ -267,6 +279,10 @@ impl Shared {
         }
         fence(Ordering::SeqCst);
         self.drain_injector();
+        self.timer.close();
+        if let Some(deadline) = deadline {
+            self.blocking.wait_idle(deadline);
+        }
         all_exited
     }
 

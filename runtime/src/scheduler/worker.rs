@@ -80,6 +80,9 @@ impl Core {
         let tick = self.tick.get().wrapping_add(1);
         self.tick.set(tick);
         if tick % INJECTOR_INTERVAL == 0 {
+            // Maintenance: fire due timers, so a busy runtime does not starve them
+            // (time/mod.rs, rule T3). One relaxed load when nothing is due.
+            self.shared.timer.maintain();
             if let Some(task) = self.shared.pop_injector_one() {
                 return Some(task);
             }
@@ -200,7 +203,25 @@ impl Core {
         self.counters().parks.incr(1);
         let parker = &shared.remotes[self.index].parker;
         loop {
-            parker.park(None);
+            // time/mod.rs, rule T1: if timers are pending and no worker drives them,
+            // we do, parking until the earliest deadline. Taken after the announcement
+            // and rescan above, under the timer's lock, which orders it against every
+            // registration (time/mod.rs, "No lost timer").
+            let deadline = shared.timer.try_drive(self.index);
+            parker.park(deadline);
+            if deadline.is_some() {
+                // A timed park ends like a rescan that found work (idle.rs, rule 3):
+                // give up the driver role, take ourselves off the sleepers list (or
+                // learn that a notifier already did and counted us as a searcher),
+                // fire what is due (the woken tasks come to this worker), and go back
+                // to the loop, which parks again, and drives again, if idle.
+                shared.timer.stop_driving(self.index);
+                self.is_searching.set(shared.idle.unpark_self(self.index));
+                if !shared.is_shutdown() {
+                    shared.timer.fire_due(std::time::Instant::now());
+                }
+                return;
+            }
             if shared.is_shutdown() {
                 return;
             }
