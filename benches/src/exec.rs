@@ -76,6 +76,13 @@ pub trait Executor: Sized + Send + Sync + 'static {
         F: Future + Send + 'static,
         F::Output: Send + 'static;
 
+    /// The executor's own counters (name, cumulative value), for the ones
+    /// that have any; `compare --metrics` prints how much one iteration of
+    /// each workload moves them.
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
     /// Runs `fut` to completion on the calling thread (not a worker) while
     /// the workers run the tasks, and returns its output.
     fn block_on<F: Future>(&self, fut: F) -> F::Output;

@@ -43,6 +43,9 @@ pub trait AnyRuntime {
     /// Runs `iters` iterations of `workload` and returns the time taken,
     /// setup excluded.
     fn time(&self, workload: Workload, iters: u64) -> Duration;
+    /// How much one iteration of `workload` moves the runtime's own counters
+    /// (empty for runtimes without counters).
+    fn counters_per_iteration(&self, workload: Workload) -> Vec<(&'static str, u64)>;
 }
 
 impl<E: Executor> AnyRuntime for E {
@@ -60,6 +63,17 @@ impl<E: Executor> AnyRuntime for E {
 
     fn time(&self, workload: Workload, iters: u64) -> Duration {
         workload.time(self, iters)
+    }
+
+    fn counters_per_iteration(&self, workload: Workload) -> Vec<(&'static str, u64)> {
+        let before = self.counters();
+        workload.time(self, 1);
+        let after = self.counters();
+        before
+            .into_iter()
+            .zip(after)
+            .map(|((name, b), (_, a))| (name, a.wrapping_sub(b)))
+            .collect()
     }
 }
 

@@ -75,4 +75,23 @@ impl Executor for Ours {
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.rt.block_on(fut)
     }
+
+    fn counters(&self) -> Vec<(&'static str, u64)> {
+        let m = self.rt.metrics();
+        let workers = (0..m.workers()).map(|i| m.worker(i));
+        let (mut steals, mut steal_attempts, mut parks) = (0, 0, 0);
+        for w in workers {
+            steals += w.steals();
+            steal_attempts += w.steal_attempts();
+            parks += w.parks();
+        }
+        vec![
+            ("spawned", m.spawned()),
+            ("injected", m.injected()),
+            ("polls", m.polls()),
+            ("steals", steals),
+            ("steal_attempts", steal_attempts),
+            ("parks", parks),
+        ]
+    }
 }

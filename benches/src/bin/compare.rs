@@ -32,6 +32,8 @@ usage: compare [options]
                     yield_many ping_pong chained_spawn fib fan_out
   --runtime NAME    only this runtime (repeatable), e.g. tokio, ours
   --no-refs         skip the floor and rayon reference lines
+  --metrics         also print what one iteration of each workload does to
+                    the counters of runtimes that have them (ours)
   -h, --help        this text
 
 The worker count of every runtime is $BENCH_WORKERS (default 2).";
@@ -51,6 +53,7 @@ struct Options {
     runtimes: Vec<String>,
     refs: bool,
     quick: bool,
+    metrics: bool,
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -64,6 +67,7 @@ fn parse_args() -> Result<Options, String> {
         runtimes: Vec::new(),
         refs: true,
         quick: false,
+        metrics: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -93,6 +97,7 @@ fn parse_args() -> Result<Options, String> {
             }
             "--runtime" => opts.runtimes.push(value("--runtime")?),
             "--no-refs" => opts.refs = false,
+            "--metrics" => opts.metrics = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -463,6 +468,31 @@ fn report(
     out
 }
 
+/// A table of the counters one iteration of each workload moves, for the
+/// runtimes that have counters.
+fn metrics_report(runtimes: &[Box<dyn AnyRuntime>], workloads: &[Workload]) -> String {
+    let mut out = String::new();
+    for rt in runtimes {
+        let mut header_done = false;
+        for &workload in workloads {
+            let counters = rt.counters_per_iteration(workload);
+            if counters.is_empty() {
+                break;
+            }
+            if !header_done {
+                let _ = writeln!(out, "\n### {} counters per iteration\n", rt.name());
+                let names: Vec<_> = counters.iter().map(|(n, _)| *n).collect();
+                let _ = writeln!(out, "| workload | {} |", names.join(" | "));
+                let _ = writeln!(out, "|---|{}", "---:|".repeat(names.len()));
+                header_done = true;
+            }
+            let values: Vec<_> = counters.iter().map(|(_, v)| v.to_string()).collect();
+            let _ = writeln!(out, "| {} | {} |", workload.name(), values.join(" | "));
+        }
+    }
+    out
+}
+
 struct Refs {
     floor: Option<Series>,
 }
@@ -538,7 +568,10 @@ fn main() -> ExitCode {
         refs.floor = measure(&[floor], opts.runs, opts.target).pop();
     }
 
-    let text = report(&opts, workers, &names, &rows, &refs);
+    let mut text = report(&opts, workers, &names, &rows, &refs);
+    if opts.metrics {
+        text.push_str(&metrics_report(&runtimes, &opts.workloads));
+    }
     println!("{text}");
     if let Some(path) = &opts.out {
         if let Err(e) = std::fs::write(path, &text) {
