@@ -28,7 +28,7 @@ impl ArcWake for ThreadNotify {
     }
 }
 
-thread_local! {
+crate::sync::thread_local! {
     /// This thread's notifier, reused by every `block_on` on it so a call allocates
     /// nothing. A nested `block_on` finds it borrowed and makes its own.
     static NOTIFY: RefCell<StdArc<ThreadNotify>> = RefCell::new(new_notify());

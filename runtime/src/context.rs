@@ -20,7 +20,7 @@ struct Context {
     block_on_depth: Cell<usize>,
 }
 
-thread_local! {
+crate::sync::thread_local! {
     static CONTEXT: Context = const {
         Context {
             handle: RefCell::new(None),

@@ -43,6 +43,8 @@ mod blocking;
 mod builder;
 mod context;
 mod handle;
+#[cfg(loom)]
+mod loom_support;
 pub mod metrics;
 pub mod pool;
 mod runtime;
@@ -70,4 +72,12 @@ pub use runtime_macros::{main, test};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::Builder;
+}
+
+/// Not public API: the runtime's internals that the loom models in `loom-tests/`
+/// drive (`cfg(loom)` only; see `loom_support.rs`).
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::loom_support::{scheduler, task};
 }

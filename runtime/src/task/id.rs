@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::num::NonZeroU64;
 
-use crate::sync::{AtomicU64, Ordering};
+use crate::sync::{Ordering, StaticAtomicU64};
 
 /// An opaque id that is unique among all tasks of the process, for as long as it runs.
 ///
@@ -26,9 +26,11 @@ pub struct Id(NonZeroU64);
 /// contends on one counter.
 const BLOCK: u64 = 1024;
 
-static NEXT_BLOCK: AtomicU64 = AtomicU64::new(1);
+/// std's atomic in every configuration (loom's cannot be a `static`); ids are not a
+/// protocol under test.
+static NEXT_BLOCK: StaticAtomicU64 = StaticAtomicU64::new(1);
 
-thread_local! {
+crate::sync::thread_local! {
     /// The next id of this thread's block, and the end of the block.
     static LOCAL: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }

@@ -1,0 +1,255 @@
+//! What the loom models in `loom-tests/` drive (`runtime::__loom`, `cfg(loom)` only).
+//!
+//! Nothing here re-implements a protocol: each function is a thin door into the real
+//! code. [`task::Scheduler`] is a test `Schedule` impl whose run queue is a loom
+//! `Mutex<VecDeque>` and whose registry is the runtime's real `Registry`, so a model
+//! can spawn, poll, wake, abort, join and shut down real tasks (state word, harness,
+//! waker vtable, join-waker rules) on the loom threads of its choice. [`scheduler`]
+//! starts the real worker loop (`worker::run`: run, steal, the park/notify protocol of
+//! `idle.rs`, `Parker`) on loom threads and exposes the real remote push and shutdown.
+
+/// Tasks on a test scheduler.
+pub mod task {
+    use std::collections::VecDeque;
+    use std::fmt;
+    use std::future::Future;
+
+    use crate::sync::{AtomicUsize, Ordering};
+    use crate::task::{self as t, Id, Notified, Registry, Schedule, TaskRef};
+    use crate::JoinHandle;
+
+    struct Inner {
+        queue: loom::sync::Mutex<VecDeque<Notified>>,
+        registry: Registry,
+        /// How many times a task was scheduled with `is_yield` (re-queued by its runner
+        /// after a wake during its own poll, task/mod.rs rule R2).
+        yields: AtomicUsize,
+    }
+
+    /// A test `Schedule` impl: woken tasks go to one FIFO queue that the model runs
+    /// from any loom thread. Held in a `loom::sync::Arc`, so a task leaked by the
+    /// runtime leaks the scheduler too and loom reports it.
+    #[derive(Clone)]
+    pub struct Scheduler(loom::sync::Arc<Inner>);
+
+    impl Schedule for loom::sync::Arc<Inner> {
+        fn schedule(&self, task: Notified, is_yield: bool) {
+            if is_yield {
+                self.yields.fetch_add(1, Ordering::Relaxed);
+            }
+            self.queue.lock().unwrap().push_back(task);
+        }
+
+        fn release(&self, task: TaskRef) -> Option<t::Task> {
+            self.registry.remove(task)
+        }
+    }
+
+    /// A task taken out of the run queue: the real `Notified` reference.
+    pub struct Queued(Notified);
+
+    impl Queued {
+        /// Polls (or cancels) the task: the real harness, consuming the reference.
+        pub fn run(self) {
+            self.0.run();
+        }
+    }
+
+    impl fmt::Debug for Queued {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Queued")
+        }
+    }
+
+    impl Default for Scheduler {
+        fn default() -> Scheduler {
+            Scheduler::new()
+        }
+    }
+
+    impl Scheduler {
+        /// An empty scheduler with a one-shard registry.
+        pub fn new() -> Scheduler {
+            Scheduler(loom::sync::Arc::new(Inner {
+                queue: loom::sync::Mutex::new(VecDeque::new()),
+                registry: Registry::new(1),
+                yields: AtomicUsize::new(0),
+            }))
+        }
+
+        /// Spawns a hot task: allocated (`new_task`), listed in the registry, and its
+        /// first `Notified` queued, as `Shared::bind` + `spawn` do.
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            let (task, notified, join) = t::new_task(future, self.0.clone(), Id::next());
+            match self.0.registry.insert(task) {
+                Ok(()) => self.0.schedule(notified, false),
+                Err(task) => {
+                    drop(notified);
+                    task.shutdown();
+                }
+            }
+            join
+        }
+
+        /// Takes the task at the front of the run queue.
+        pub fn pop(&self) -> Option<Queued> {
+            self.0.queue.lock().unwrap().pop_front().map(Queued)
+        }
+
+        /// Runs the task at the front of the run queue; returns whether there was one.
+        pub fn run_one(&self) -> bool {
+            match self.pop() {
+                Some(task) => {
+                    task.run();
+                    true
+                }
+                None => false,
+            }
+        }
+
+        /// Runs queued tasks until the queue is empty; returns how many ran.
+        pub fn run_all(&self) -> usize {
+            let mut n = 0;
+            while self.run_one() {
+                n += 1;
+            }
+            n
+        }
+
+        /// How many tasks are queued.
+        pub fn queued(&self) -> usize {
+            self.0.queue.lock().unwrap().len()
+        }
+
+        /// How many times a runner re-queued its task after a wake during the poll.
+        pub fn yields(&self) -> usize {
+            self.0.yields.load(Ordering::Relaxed)
+        }
+
+        /// The runtime's shutdown of tasks: closes the registry, cancels every listed
+        /// task (in place if idle; by its runner otherwise), then drops the queue.
+        pub fn shutdown(&self) {
+            for task in self.0.registry.close_and_take_all() {
+                task.shutdown();
+            }
+            let queued: Vec<Notified> = self.0.queue.lock().unwrap().drain(..).collect();
+            drop(queued);
+        }
+    }
+
+    impl fmt::Debug for Scheduler {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Scheduler")
+                .field("queued", &self.queued())
+                .finish()
+        }
+    }
+}
+
+/// The real worker loop and its park/notify protocol, on loom threads.
+pub mod scheduler {
+    use std::fmt;
+    use std::future::Future;
+
+    use crate::scheduler::{worker, Config, Shared};
+    use crate::sync::{thread, Arc, Worker};
+    use crate::JoinHandle;
+
+    /// `n` workers running `worker::run` on loom threads, as `Runtime::start` starts
+    /// them (without the blocking pool or anything else `Runtime` may own).
+    pub struct Workers {
+        shared: Arc<Shared>,
+        threads: Vec<thread::JoinHandle<()>>,
+    }
+
+    impl Workers {
+        /// Starts `n` workers.
+        pub fn start(n: usize) -> Workers {
+            let config = Config {
+                num_workers: n,
+                thread_name: "loom-worker".to_owned(),
+                stack_size: None,
+                on_thread_start: None,
+                on_thread_stop: None,
+                max_blocking_threads: 1,
+            };
+            let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
+            let stealers = locals.iter().map(Worker::stealer).collect();
+            let shared = Arc::new(Shared::new(config, stealers));
+            let threads = locals
+                .into_iter()
+                .enumerate()
+                .map(|(index, local)| {
+                    let s = shared.clone();
+                    thread::spawn(move || worker::run(s, index, local))
+                })
+                .collect();
+            Workers { shared, threads }
+        }
+
+        /// `Shared::spawn` from this (non-worker) thread: the real remote push
+        /// (injector, `SeqCst` fence, `is_shutdown` check, `notify_parked`).
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            self.shared.spawn(future)
+        }
+
+        /// A handle on another thread's side: spawn from there.
+        pub fn spawner(&self) -> Spawner {
+            Spawner(self.shared.clone())
+        }
+
+        /// `Shared::shutdown` (no deadline), then joins the worker threads.
+        pub fn shutdown(self) {
+            assert!(self.shared.shutdown(None), "every worker exits");
+            for t in self.threads {
+                t.join().expect("a worker never unwinds");
+            }
+        }
+
+        /// How many times workers went to sleep (metrics counters).
+        pub fn parks(&self) -> u64 {
+            self.shared
+                .remotes
+                .iter()
+                .map(|r| r.counters.parks.get())
+                .sum()
+        }
+    }
+
+    impl fmt::Debug for Workers {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Workers")
+                .field("workers", &self.threads.len())
+                .finish()
+        }
+    }
+
+    /// Spawns onto [`Workers`] from another loom thread.
+    #[derive(Clone)]
+    pub struct Spawner(Arc<Shared>);
+
+    impl Spawner {
+        /// As [`Workers::spawn`].
+        pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+        where
+            F: Future + Send + 'static,
+            F::Output: Send + 'static,
+        {
+            self.0.spawn(future)
+        }
+    }
+
+    impl fmt::Debug for Spawner {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Spawner")
+        }
+    }
+}
