@@ -3,15 +3,23 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use super::Shared;
 use crate::context;
 use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
 use crate::task::Notified;
 
-/// Every this many ticks a worker takes a task from the injector before its own queue,
-/// so outside spawns and wakes wait behind at most this many polls of a busy worker.
-const INJECTOR_INTERVAL: u32 = 31;
+/// How long a busy worker may go without looking at the injector (and the timer). The
+/// interval, in polls, adapts to the measured cost of a poll so that it spans about
+/// this long: outside spawns, wakes and timers wait behind a busy worker for a fraction
+/// of a millisecond whatever its tasks cost (a fixed 61 polls of 1 ms tasks would make
+/// them wait 61 ms).
+const INJECTOR_CHECK_TARGET: Duration = Duration::from_micros(100);
+
+/// Bounds of the adaptive interval, in polls. The first interval is the upper bound.
+const MIN_INJECTOR_INTERVAL: u32 = 2;
+const MAX_INJECTOR_INTERVAL: u32 = 61;
 
 /// Polls in a row that may come from the LIFO slot before the slot's task goes to the
 /// back of the queue, so two tasks waking each other cannot starve the rest.
@@ -29,7 +37,11 @@ pub(crate) struct Core {
     local: Worker<Notified>,
     /// The task woken most recently by a task on this worker: runs next.
     lifo: Cell<Option<Notified>>,
-    tick: Cell<u32>,
+    /// Polls since the injector was last checked, and how many trigger the next check.
+    polls_since_check: Cell<u32>,
+    check_interval: Cell<u32>,
+    /// When the injector was last checked, to adapt `check_interval`.
+    last_check: Cell<Instant>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
 }
@@ -41,7 +53,9 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         shared: shared.clone(),
         local,
         lifo: Cell::new(None),
-        tick: Cell::new(0),
+        polls_since_check: Cell::new(0),
+        check_interval: Cell::new(MAX_INJECTOR_INTERVAL),
+        last_check: Cell::new(Instant::now()),
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
     });
@@ -77,13 +91,8 @@ impl Core {
     }
 
     fn next_task(&self) -> Option<Notified> {
-        let tick = self.tick.get().wrapping_add(1);
-        self.tick.set(tick);
-        if tick % INJECTOR_INTERVAL == 0 {
-            // Maintenance: fire due timers, so a busy runtime does not starve them
-            // (time/mod.rs, rule T3). One relaxed load when nothing is due.
-            self.shared.timer.maintain();
-            if let Some(task) = self.shared.pop_injector_one() {
+        if self.polls_since_check.get() >= self.check_interval.get() {
+            if let Some(task) = self.check_injector() {
                 return Some(task);
             }
         }
@@ -91,6 +100,31 @@ impl Core {
             return Some(task);
         }
         self.local.pop().or_else(|| self.shared.pop_injector_batch(&self.local, STEAL_LIMIT))
+    }
+
+    /// Fairness and maintenance for a busy worker: fire due timers, take a batch from
+    /// the injector before the local queue, and re-tune the interval so the next check
+    /// comes about `INJECTOR_CHECK_TARGET` later.
+    #[cold]
+    fn check_injector(&self) -> Option<Notified> {
+        // Fire due timers, so a busy runtime does not starve them (time/mod.rs, rule
+        // T3). One relaxed load when nothing is due.
+        self.shared.timer.maintain();
+        let polls = self.polls_since_check.replace(0);
+        let now = Instant::now();
+        let elapsed = now.saturating_duration_since(self.last_check.replace(now));
+        let per_poll = elapsed.as_nanos() / u128::from(polls.max(1));
+        let interval = INJECTOR_CHECK_TARGET.as_nanos() / per_poll.max(1);
+        let interval = interval.clamp(MIN_INJECTOR_INTERVAL.into(), MAX_INJECTOR_INTERVAL.into());
+        self.check_interval.set(interval as u32);
+        // A batch, not one task, so a burst of outside spawns drains at the rate the
+        // worker polls rather than one task per interval; within the queue's capacity.
+        let room = LOCAL_QUEUE_CAPACITY.saturating_sub(self.local.len());
+        if room > 1 {
+            self.shared.pop_injector_batch(&self.local, room.min(STEAL_LIMIT))
+        } else {
+            self.shared.pop_injector_one()
+        }
     }
 
     fn run_task(&self, task: Notified) {
@@ -114,6 +148,7 @@ impl Core {
 
     fn poll(&self, task: Notified) {
         self.counters().polls.incr(1);
+        self.polls_since_check.set(self.polls_since_check.get() + 1);
         task.run();
     }
 
