@@ -177,3 +177,30 @@ fn a_waiter_overtaken_by_a_try_borrow_is_woken_again() {
         assert!(value == 1 || value == 11, "{value}");
     });
 }
+
+/// Waiters for the item come before any waiters, so a release may skip the any
+/// queue; if the item's waiter then gives up (cancelled), the any waiter must still
+/// be woken.
+#[test]
+fn an_item_waiter_that_gives_up_hands_over_to_an_any_waiter() {
+    loom::model(|| {
+        let pool = Arc::new(LendingPool::new(vec![0]));
+        let held = pool.try_borrow_mut_owned(0).unwrap();
+        let quitter = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || {
+                let wakes = Arc::new(Counter(AtomicUsize::new(0)));
+                let waker = Waker::from(Arc::clone(&wakes));
+                let mut future = pin!(pool.borrow_mut(0));
+                let _ = future.as_mut().poll(&mut Context::from_waker(&waker));
+            })
+        };
+        let any = {
+            let pool = Arc::clone(&pool);
+            thread::spawn(move || block_on(pool.borrow_any_mut()).map(|(index, _)| index))
+        };
+        drop(held);
+        quitter.join().unwrap();
+        assert_eq!(any.join().unwrap(), Some(0));
+    });
+}

@@ -475,18 +475,52 @@ fn a_cancelled_any_waiter_passes_its_turn_on() {
 }
 
 #[test]
-fn item_and_any_waiters_share_a_returned_item() {
+fn waiters_for_the_item_come_before_any_waiters() {
     let pool = LendingPool::new(vec![0]);
     let held = pool.try_borrow_mut(0).unwrap();
-    let mut item = Probe::new(pool.borrow_mut(0));
     let mut any = Probe::new(pool.borrow_any_mut());
+    let mut item = Probe::new(pool.borrow_mut(0));
+    any.pending();
     item.pending();
+    drop(held);
+    assert_eq!(
+        (item.wakes(), any.wakes()),
+        (1, 0),
+        "the item's own waiter is served first"
+    );
+    let got = item.ready().unwrap();
+    any.pending();
+    drop(got);
+    assert_eq!(any.wakes(), 1);
+    drop(any.ready().unwrap());
+}
+
+#[test]
+fn a_cancelled_item_waiter_hands_the_item_to_any_waiters() {
+    let pool = LendingPool::new(vec![0]);
+    let held = pool.try_borrow_mut(0).unwrap();
+    let mut any = Probe::new(pool.borrow_any_mut());
+    let mut item = Probe::new(pool.borrow_mut(0));
+    any.pending();
+    item.pending();
+    drop(held);
+    assert_eq!((item.wakes(), any.wakes()), (1, 0));
+    drop(item);
+    assert_eq!(any.wakes(), 1, "the cancelled turn goes to the any queue");
+    assert_eq!(any.ready().unwrap().0, 0);
+}
+
+#[test]
+fn a_barger_lets_a_woken_any_waiter_retry() {
+    let pool = LendingPool::new(vec![0]);
+    let held = pool.try_borrow_mut(0).unwrap();
+    let mut any = Probe::new(pool.borrow_any_mut());
     any.pending();
     drop(held);
-    assert_eq!((item.wakes(), any.wakes()), (1, 1));
-    let got = item.ready().unwrap();
+    assert_eq!(any.wakes(), 1);
+    let barger = pool.try_borrow(0).unwrap();
     any.pending(); // lost the race, stays queued
-    drop(got);
+    drop(barger);
     assert_eq!(any.wakes(), 2);
     drop(any.ready().unwrap());
 }

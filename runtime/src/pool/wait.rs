@@ -27,6 +27,9 @@
 //!   notified — one item came back, one waiter is let in.
 //!
 //! Nobody else is woken: a returned item wakes exactly the waiters that can proceed.
+//! Waiters for this very item come first: the any queue is notified only when the
+//! head of the item's queue is not (an any waiter can use another item; they
+//! cannot), so a stream of `borrow_any_mut` calls never starves a `borrow_mut(i)`.
 //!
 //! # The protocol
 //!
@@ -42,13 +45,16 @@
 //!
 //! - **R1.** Unlock the item (a Release read-modify-write of the lock word).
 //! - **R2.** `fence(SeqCst)`.
-//! - **R3.** For the item's queue and the any queue: if `waiting > 0`, lock the
-//!   queue's mutex, apply the notify rule, unlock, then wake those notified.
+//! - **R3.** For the item's queue, then — unless that left its head notified — for
+//!   the any queue: if `waiting > 0`, lock the queue's mutex, apply the notify rule,
+//!   unlock, then wake those notified.
 //!
 //! Cancellation, in a future's `drop` while registered: under the mutex, remove the
 //! entry (`waiting -= 1`); then, for an item queue always (removing an entry can make
 //! the entries behind it eligible) and for the any queue if the entry had been
-//! notified (its turn must be passed on), `fence(SeqCst)` and apply the notify rule.
+//! notified (its turn must be passed on), `fence(SeqCst)` and apply the notify rule;
+//! then, if an item queue's head is not notified, run R3 on the any queue (the
+//! cancelled turn may be why the any queue was skipped).
 //!
 //! Wakers are woken, and old wakers dropped, after the mutex is released, so a waker
 //! that re-enters the pool cannot deadlock on it.
@@ -72,7 +78,11 @@
 //! when the entries ahead leave: by acquiring the item (their release then runs R3
 //! after E registered, by the mutex order), or by cancelling (the canceller applies
 //! the notify rule, after a SeqCst fence that plays the role of F_E above against a
-//! holder it sees). The any queue is the same argument, item by item.
+//! holder it sees). The any queue is the same argument, item by item, with one more
+//! step: a releaser that skips the any queue leaves the item queue's head notified;
+//! that entry then takes the item (its own release runs R3 later, after the any
+//! waiter's fence by the same argument on the lock word), loses it to a later holder
+//! (who runs R3), or is cancelled (and the canceller runs R3 on the any queue).
 //!
 //! The loom model `loom-tests/tests/pool.rs` checks this protocol on the real code.
 
@@ -260,18 +270,31 @@ impl WaitQueue {
 
     /// R3 for this queue: notifies the waiters that can now proceed. `can_serve`
     /// tells whether the item's lock is free enough for a borrow of a kind.
-    pub(super) fn wake(&self, can_serve: impl Fn(Kind) -> bool) {
+    ///
+    /// Returns whether the head of the queue is notified: someone queued for this
+    /// very item is on its way to take it (item queues only).
+    pub(super) fn wake(&self, can_serve: impl Fn(Kind) -> bool) -> bool {
         if !self.has_waiters() {
-            return;
+            return false;
         }
-        self.wake_slow(can_serve);
+        self.wake_slow(can_serve)
     }
 
     #[cold]
-    fn wake_slow(&self, can_serve: impl Fn(Kind) -> bool) {
+    fn wake_slow(&self, can_serve: impl Fn(Kind) -> bool) -> bool {
         let mut wakers = Vec::new();
-        self.notify(&mut self.entries.lock(), &can_serve, &mut wakers);
+        let handed = {
+            let mut entries = self.entries.lock();
+            self.notify(&mut entries, &can_serve, &mut wakers);
+            self.is_handed(&entries)
+        };
         wakers.into_iter().for_each(Waker::wake);
+        handed
+    }
+
+    /// Whether an item queue's head is notified (on its way to take the item).
+    fn is_handed(&self, entries: &Entries) -> bool {
+        self.fifo && entries.queue.front().is_some_and(|head| head.notified)
     }
 
     /// The notify rule (module docs). Collects the wakers to wake once unlocked.
@@ -312,22 +335,29 @@ impl WaitQueue {
 
     /// Takes `wait` out of the queue (a future dropped while waiting), passing its
     /// turn on (module docs, cancellation).
-    pub(super) fn cancel(&self, wait: &mut Wait, can_serve: impl Fn(Kind) -> bool) {
-        if let Some(id) = wait.id.take() {
-            self.cancel_slow(id, can_serve);
+    ///
+    /// Returns whether the head of the queue is notified afterwards, as [`wake`]
+    /// does (`true` also when `wait` was not queued: there is nothing to pass on).
+    ///
+    /// [`wake`]: WaitQueue::wake
+    pub(super) fn cancel(&self, wait: &mut Wait, can_serve: impl Fn(Kind) -> bool) -> bool {
+        match wait.id.take() {
+            Some(id) => self.cancel_slow(id, can_serve),
+            None => true,
         }
     }
 
     #[cold]
-    fn cancel_slow(&self, id: u64, can_serve: impl Fn(Kind) -> bool) {
+    fn cancel_slow(&self, id: u64, can_serve: impl Fn(Kind) -> bool) -> bool {
         let mut wakers = Vec::new();
         let removed;
+        let handed;
         {
             let mut entries = self.entries.lock();
             removed = entries
                 .position(id)
                 .and_then(|pos| entries.queue.remove(pos));
-            let Some(entry) = &removed else { return };
+            let Some(entry) = &removed else { return true };
             // Relaxed: as in `poll_acquire_slow`.
             self.waiting.fetch_sub(1, Ordering::Relaxed);
             if self.fifo || entry.notified {
@@ -336,9 +366,11 @@ impl WaitQueue {
                 fence(Ordering::SeqCst);
                 self.notify(&mut entries, &can_serve, &mut wakers);
             }
+            handed = self.is_handed(&entries);
         }
         drop(removed);
         wakers.into_iter().for_each(Waker::wake);
+        handed
     }
 }
 
@@ -361,8 +393,9 @@ pub(super) fn after_release<T>(pool: &LendingPool<T>, slot: &Slot<T>) {
     // R2: orders our unlock before the loads of `waiting` below against a waiter's
     // register-then-try (W1, W2); see "Why no waiter sleeps" above.
     fence(Ordering::SeqCst);
-    slot.queue.wake(|kind| slot.can_serve(kind));
-    pool.any.wake(|kind| slot.can_serve(kind));
+    if !slot.queue.wake(|kind| slot.can_serve(kind)) {
+        pool.any.wake(|kind| slot.can_serve(kind));
+    }
 }
 
 /// Polls for item `index` (shared in `kind`), the body of the item futures.
@@ -384,7 +417,10 @@ fn poll_item<T, G>(
 fn cancel_item<T>(pool: &LendingPool<T>, index: usize, wait: &mut Wait) {
     if wait.id.is_some() {
         if let Ok(slot) = pool.slot(index) {
-            slot.queue.cancel(wait, |kind| slot.can_serve(kind));
+            // Our turn may have been why the any queue was skipped (module docs).
+            if !slot.queue.cancel(wait, |kind| slot.can_serve(kind)) {
+                pool.any.wake(|kind| slot.can_serve(kind));
+            }
         }
     }
 }
