@@ -184,7 +184,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    Handle::current().shared.spawn(future)
+    // On a worker (the common case: a task spawning a task), spawn through the worker's
+    // core: no handle clone, so no shared reference count to bump.
+    let mut future = Some(future);
+    let local = context::with_core(|core| core.map(|core| core.spawn(future.take().unwrap())));
+    match local {
+        Some(handle) => handle,
+        None => Handle::current().shared.spawn(future.take().unwrap()),
+    }
 }
 
 /// Spawns a hot task on the current runtime, running it on the calling thread up to its

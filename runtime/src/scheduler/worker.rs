@@ -156,6 +156,19 @@ impl Core {
         &self.shared.remotes[self.index].counters
     }
 
+    /// Spawns onto this worker's runtime from its own thread.
+    pub(crate) fn spawn<F>(&self, future: F) -> crate::task::JoinHandle<F::Output>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (notified, join) = self.shared.bind(future);
+        if let Some(notified) = notified {
+            self.schedule_local(notified, false, true);
+        }
+        join
+    }
+
     /// A task scheduled from this worker's thread.
     pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool, is_spawn: bool) {
         if is_spawn {
