@@ -17,7 +17,9 @@ use crate::task::JoinHandle;
 ///
 /// Dropping the runtime stops the workers, cancels (drops) every unfinished task and
 /// joins the worker threads. It never waits on a task that is blocked forever: such a
-/// task is simply dropped.
+/// task is simply dropped. Blocking closures ([`spawn_blocking`](crate::spawn_blocking))
+/// already running are not waited for (they finish on their own threads); queued ones
+/// that never started are dropped, and their handles give a cancelled `JoinError`.
 ///
 /// # Examples
 ///
@@ -126,8 +128,10 @@ impl Runtime {
     }
 
     /// Stops the workers, drops (cancels) every unfinished task, and waits at most
-    /// `timeout` for the worker threads to finish their current polls. Threads still
-    /// busy after that are left to finish on their own.
+    /// `timeout` for the worker threads to finish their current polls, and for
+    /// [`spawn_blocking`](crate::spawn_blocking) closures already running to finish
+    /// (queued ones that never started are dropped). Threads still busy after that are
+    /// left to finish on their own.
     ///
     /// # Panics
     ///
