@@ -109,30 +109,38 @@ fn join_next_in_a_select_loop_loses_nothing() {
     within(30, || {
         let rt = rt(4);
         rt.block_on(async {
-            const N: usize = 500;
+            const N: usize = 200;
+            let gates: Vec<Gate> = (0..N).map(|_| Gate::new()).collect();
             let mut set = JoinSet::new();
-            for i in 0..N {
+            for (i, gate) in gates.iter().enumerate() {
+                let wait = gate.wait();
                 set.spawn(async move {
-                    for _ in 0..i % 4 {
-                        runtime::yield_now().await;
-                    }
+                    wait.await;
                     i
                 });
             }
             let mut seen = BTreeSet::new();
+            let mut opened = 0;
             let mut lost_races = 0;
             while !set.is_empty() {
-                // The other branch is ready on its second poll: join_next often loses
-                // and its future is dropped.
+                // The other branch is ready on its second poll: whenever no result is
+                // ready, join_next loses and its (polled, waker-registering) future is
+                // dropped. Only then is one more task released.
                 match select(set.join_next(), runtime::yield_now()).await {
                     Ok(result) => assert!(seen.insert(result.unwrap().unwrap())),
-                    Err(()) => lost_races += 1,
+                    Err(()) => {
+                        lost_races += 1;
+                        if opened < N {
+                            gates[opened].open();
+                            opened += 1;
+                        }
+                    }
                 }
             }
             assert_eq!(seen, (0..N).collect::<BTreeSet<_>>());
             assert!(
-                lost_races > 0,
-                "the test should exercise dropped join_next futures"
+                lost_races >= N,
+                "every task was released after a dropped join_next"
             );
         });
     });
