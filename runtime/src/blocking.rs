@@ -8,11 +8,12 @@
 //!   same [`JoinHandle`] as for async tasks, panics become `Err(e)` with `e.is_panic()`
 //!   (the harness catches them), and cancellation reuses the task machinery.
 //! - The task's scheduler is [`BlockingSchedule`], not `Arc<Shared>`: its `Notified`
-//!   goes to this pool's FIFO queue instead of a worker's. The task's registry `Task`
-//!   reference is listed in the runtime's registry like any task's, so shutdown
-//!   cancels a queued closure that never started (its handle then gives cancelled);
-//!   a running closure only gets `CANCELLED` set, which a one-poll future never
-//!   looks at, so it finishes and its handle still gets its output.
+//!   goes to this pool's FIFO queue instead of a worker's. A blocking task never
+//!   waits, so it never enters the registry (task/mod.rs, rule L2): shutdown reaches a
+//!   queued closure that never started through the pool's queue, whose `Notified`s it
+//!   discards (which cancels them: the closure is dropped, its handle gives
+//!   cancelled); a running closure is not interrupted, so it finishes and its handle
+//!   still gets its output.
 //! - Threads start on demand: a push with no idle thread starts one, while fewer than
 //!   `max_blocking_threads` live; beyond that closures queue. An idle thread waits on
 //!   the pool's condition variable for at most [`KEEP_ALIVE`], then exits.
@@ -32,9 +33,9 @@
 //!
 //! # Shutdown
 //!
-//! `drop(rt)`: [`BlockingPool::shutdown`] marks the pool shut down, drops the queued
-//! `Notified`s (the registry walk of `Shared::shutdown` then cancels those tasks,
-//! dropping their closures) and wakes the idle threads, which exit. Running closures
+//! `drop(rt)`: [`BlockingPool::shutdown`] marks the pool shut down, discards the queued
+//! `Notified`s (cancelling those tasks, dropping their closures) and wakes the idle
+//! threads, which exit. Running closures
 //! are not waited for. `shutdown_timeout(d)` also waits up to `d` for the pool's threads
 //! to exit ([`BlockingPool::wait_idle`]).
 
@@ -108,10 +109,10 @@ impl BlockingPool {
     fn push(&self, shared: &Arc<Shared>, task: Notified) {
         let mut state = self.state.lock();
         if state.is_shutdown {
-            // Shutdown's registry walk cancels the task (it was listed before the
-            // registry closed, which happens after the pool is shut down).
+            // Discarding the `Notified` cancels the task (the closure is dropped and
+            // the handle gives cancelled).
             drop(state);
-            drop(task);
+            task.shutdown();
             return;
         }
         state.queue.push_back(task);
@@ -201,8 +202,8 @@ impl BlockingPool {
         }
     }
 
-    /// Stops the pool: later pushes are dropped, queued closures are dropped (their
-    /// tasks are cancelled by the registry walk that follows), idle threads exit.
+    /// Stops the pool: later pushes and queued closures are cancelled, idle threads
+    /// exit.
     /// Threads running a closure finish it, then exit.
     pub(crate) fn shutdown(&self) {
         let queued = {
@@ -211,9 +212,11 @@ impl BlockingPool {
             self.work_cvar.notify_all();
             std::mem::take(&mut state.queue)
         };
-        // Dropped outside the lock: dropping a `Notified` may free a task, whose
-        // closure's destructor is user code.
-        drop(queued);
+        // Cancelled outside the lock: cancelling runs the closure's destructor, which
+        // is user code.
+        for task in queued {
+            task.shutdown();
+        }
     }
 
     /// Waits until every pool thread has exited or `deadline` passes; returns whether
@@ -245,6 +248,12 @@ impl Schedule for BlockingSchedule {
         // A `BlockingTask` never returns `Pending`, so only the first `Notified` (from
         // `spawn_blocking`) ever exists; a wake of a finished task never schedules it.
         self.shared.blocking.push(&self.shared, task);
+    }
+
+    fn register(&self, task: Task) -> Result<(), Task> {
+        // Unreachable in practice: a `BlockingTask` is ready on its first poll, so it
+        // never waits. Listing it anyway keeps the rule L2 contract.
+        self.shared.registry.insert(task)
     }
 
     fn release(&self, task: TaskRef) -> Option<Task> {
@@ -284,20 +293,14 @@ where
     let scheduler = BlockingSchedule {
         shared: shared.clone(),
     };
-    let (task, notified, join) = task::new_task(
+    let (notified, join) = task::new_task(
         BlockingTask { func: Some(func) },
         scheduler,
         task::Id::next(),
     );
-    match shared.registry.insert(task) {
-        Ok(()) => shared.blocking.push(shared, notified),
-        Err(task) => {
-            // Shut down: cancel at once (the closure is dropped, the handle gives
-            // cancelled).
-            drop(notified);
-            task.shutdown();
-        }
-    }
+    // After shutdown the pool cancels it at once (the closure is dropped, the handle
+    // gives cancelled).
+    shared.blocking.push(shared, notified);
     join
 }
 

@@ -40,6 +40,10 @@ pub mod task {
             self.queue.lock().unwrap().push_back(task);
         }
 
+        fn register(&self, task: t::Task) -> Result<(), t::Task> {
+            self.registry.insert(task)
+        }
+
         fn release(&self, task: TaskRef) -> Option<t::Task> {
             self.registry.remove(task)
         }
@@ -77,21 +81,16 @@ pub mod task {
             }))
         }
 
-        /// Spawns a hot task: allocated (`new_task`), listed in the registry, and its
-        /// first `Notified` queued, as `Shared::bind` + `spawn` do.
+        /// Spawns a hot task: allocated (`new_task`) and its first `Notified` queued,
+        /// as `Shared::bind` + `spawn` do. It enters the registry if it ever waits
+        /// (task/mod.rs, rule L2).
         pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let (task, notified, join) = t::new_task(future, self.0.clone(), Id::next());
-            match self.0.registry.insert(task) {
-                Ok(()) => self.0.schedule(notified, false),
-                Err(task) => {
-                    drop(notified);
-                    task.shutdown();
-                }
-            }
+            let (notified, join) = t::new_task(future, self.0.clone(), Id::next());
+            self.0.schedule(notified, false);
             join
         }
 
@@ -131,7 +130,8 @@ pub mod task {
         }
 
         /// The runtime's shutdown of tasks: closes the registry, cancels every listed
-        /// task (in place if idle; by its runner otherwise), then drops the queue.
+        /// task (in place if idle; by its runner otherwise), then drops the queue
+        /// (dropping a `Notified` cancels its task).
         pub fn shutdown(&self) {
             for task in self.0.registry.close_and_take_all() {
                 task.shutdown();
@@ -199,6 +199,13 @@ pub mod scheduler {
             F::Output: Send + 'static,
         {
             self.shared.spawn(future)
+        }
+
+        /// The runtime's `Handle` (for `JoinSet::spawn_on` and friends).
+        pub fn handle(&self) -> crate::Handle {
+            crate::Handle {
+                shared: self.shared.clone(),
+            }
         }
 
         /// A handle on another thread's side: spawn from there.

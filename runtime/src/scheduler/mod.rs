@@ -123,22 +123,23 @@ impl Shared {
         join
     }
 
-    /// Allocates a task and lists it in the registry. Returns its first `Notified`,
-    /// or `None` when the runtime is shut down (the task is then already cancelled).
+    /// Allocates a task. Returns its first `Notified`, or `None` when the runtime is
+    /// shut down (the task is then already cancelled: its future was dropped here).
+    ///
+    /// No registry work here: a task is listed only if it ever waits (task/mod.rs,
+    /// rule L2). A spawn racing with shutdown past this check is caught where its
+    /// `Notified` goes: `push_remote` drains the injector itself once it sees the flag.
     pub(crate) fn bind<F>(self: &Arc<Self>, future: F) -> (Option<Notified>, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), task::Id::next());
-        match self.registry.insert(task) {
-            Ok(()) => (Some(notified), join),
-            Err(task) => {
-                drop(notified);
-                task.shutdown();
-                (None, join)
-            }
+        let (notified, join) = task::new_task(future, self.clone(), task::Id::next());
+        if self.is_shutdown() {
+            notified.shutdown();
+            return (None, join);
         }
+        (Some(notified), join)
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
@@ -236,12 +237,14 @@ impl Shared {
     /// Stops the workers and cancels every unfinished task.
     ///
     /// 1. Set `is_shutdown` and unpark every worker; each leaves its loop after its
-    ///    current poll and drops the tasks in its queues (their registry references
-    ///    keep them alive).
+    ///    current poll and cancels the tasks in its queues (dropping a `Notified`
+    ///    cancels its task in place, task/mod.rs rule L2).
     /// 2. Wait for the workers to exit, at most until `deadline`.
-    /// 3. Close the registry and cancel every listed task: idle ones in place (their
-    ///    futures are dropped here), running ones by their runner after its poll.
-    /// 4. Drain the injector.
+    /// 3. Close the registry and cancel every listed (waiting) task: idle ones in
+    ///    place (their futures are dropped here), running ones by their runner after
+    ///    its poll (a runner whose task is not listed yet finds the registry closed
+    ///    when it tries to list it, and cancels it then).
+    /// 4. Drain the injector, cancelling what it holds.
     ///
     /// Alongside: step 1 also shuts the blocking pool (queued closures are dropped and
     /// cancelled by step 3; running ones finish on their own threads); after step 4
@@ -303,6 +306,10 @@ impl Shared {
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, is_yield: bool) {
         self.schedule_task(task, is_yield, false);
+    }
+
+    fn register(&self, task: Task) -> Result<(), Task> {
+        self.registry.insert(task)
     }
 
     fn release(&self, task: TaskRef) -> Option<Task> {

@@ -282,12 +282,18 @@ impl Core {
         }
     }
 
-    /// On exit: drop the tasks still queued here (shutdown cancels them through the
-    /// registry, which keeps them alive).
+    /// On exit: cancel the tasks still queued here (dropping a `Notified` cancels its
+    /// task in place). Their destructors may spawn or wake more onto this worker, so
+    /// loop until both the slot and the queue stay empty.
     fn drain(&self) {
-        drop(self.lifo.take());
-        while let Some(task) = self.local.pop() {
-            drop(task);
+        loop {
+            if let Some(task) = self.lifo.take() {
+                task.shutdown();
+            } else if let Some(task) = self.local.pop() {
+                task.shutdown();
+            } else {
+                break;
+            }
         }
     }
 

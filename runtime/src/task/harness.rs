@@ -15,7 +15,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::raw::{Cell, Header, Stage};
 use super::state::{Snapshot, TransitionToIdle, TransitionToRunning};
-use super::{waker, JoinError, Notified, Schedule, TaskRef};
+use super::{waker, JoinError, Notified, Schedule, Task, TaskRef};
 use crate::context;
 
 /// A typed view of one task, built from its type-erased header pointer.
@@ -75,6 +75,23 @@ where
 
     /// We hold `RUNNING` and the poll returned `Pending`.
     fn after_pending(self) {
+        if !self.header().state.load().is_notified() && !self.is_registered() {
+            // Rule L2: the task is about to wait on a waker, where nothing but the
+            // registry can reach it at shutdown. (Woken during the poll it goes back to
+            // a run queue instead, where shutdown finds it too; NOTIFIED cannot be
+            // cleared while we hold RUNNING, so this check is not racy in that
+            // direction, and registering a task woken just after it is harmless.)
+            self.set_registered(true);
+            self.header().state.ref_inc();
+            if let Err(task) = self.cell().scheduler.register(Task::from_raw(self.header_ptr())) {
+                // The registry is closed: the runtime is shutting down. We still hold
+                // RUNNING, so cancel now rather than leave the task unreachable.
+                self.set_registered(false);
+                drop(task);
+                self.cancel_and_complete();
+                return;
+            }
+        }
         match self.header().state.transition_to_idle() {
             TransitionToIdle::Ok => {}
             TransitionToIdle::OkNotified => {
@@ -132,6 +149,17 @@ where
         self.complete(Err(err));
     }
 
+    fn is_registered(&self) -> bool {
+        // SAFETY: rule L2: `registered` belongs to the RUNNING holder, which we are
+        // (callers hold RUNNING, or the task is complete and nobody writes it again).
+        self.header().registered.with(|r| unsafe { *r })
+    }
+
+    fn set_registered(&self, value: bool) {
+        // SAFETY: rule L2: we hold RUNNING.
+        self.header().registered.with_mut(|r| unsafe { *r = value });
+    }
+
     /// Replaces the stage with `Consumed`, dropping what it held.
     fn drop_stage(&self) {
         self.set_stage(Stage::Consumed);
@@ -148,12 +176,17 @@ where
     /// We hold `RUNNING`; the future is gone. Store the output, set `COMPLETE`, notify
     /// the joiner, leave the registry, release the runner's reference.
     fn complete(self, output: super::Result<F::Output>) {
+        let registered = self.is_registered();
         self.set_stage(Stage::Finished(output));
         let prev = self.header().state.transition_to_complete();
         // Nothing below may unwind into the worker: the join waker is user code.
         let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(prev)));
 
-        let released = self.cell().scheduler.release(TaskRef(self.header_ptr()));
+        let released = if registered {
+            self.cell().scheduler.release(TaskRef(self.header_ptr()))
+        } else {
+            None
+        };
         // The runner's reference, plus the registry's if it was still there.
         let n = 1 + usize::from(released.is_some());
         mem::forget(released);
@@ -339,7 +372,8 @@ where
 
 /// # Safety
 ///
-/// Module docs; consumes the registry's `Task` reference.
+/// Module docs; consumes a reference (the registry's `Task`, or a discarded
+/// `Notified`).
 pub(super) unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
 where
     F: Future + Send + 'static,
@@ -349,8 +383,8 @@ where
     // SAFETY: forwarded from the caller.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
     if harness.header().state.transition_to_shutdown() {
-        // We hold RUNNING now; the `Task` reference serves as the runner's reference,
-        // which `complete` releases.
+        // We hold RUNNING now; the reference we were given serves as the runner's
+        // reference, which `complete` releases.
         harness.cancel_and_complete();
     } else if harness.header().state.ref_dec() {
         // Running elsewhere (the runner sees CANCELLED after its poll) or complete.

@@ -47,10 +47,11 @@
 //!   set and the task is not running;
 //! - the runner: the `Notified` that a worker dequeues becomes the runner's reference
 //!   while it holds `RUNNING`;
-//! - the registry's `Task` (one): the runtime's list of live tasks, so shutdown reaches
-//!   tasks that sit in no queue. It is released when the task completes.
+//! - the registry's `Task` (one, from the first time the task waits; rule L2): the
+//!   runtime's list of waiting tasks, so shutdown reaches tasks that sit in no queue.
+//!   It is released when the task completes.
 //!
-//! At spawn the count is 3: `JoinHandle`, registry `Task`, and the first `Notified`.
+//! At spawn the count is 2: `JoinHandle` and the first `Notified`.
 //!
 //! ## The state word
 //!
@@ -70,7 +71,7 @@
 //! - `JOIN_INTEREST`: the `JoinHandle` is alive. Cleared once, when it is dropped.
 //! - `JOIN_WAKER`: the join waker field holds a waker the completer may read.
 //!
-//! The initial value is `3 refs | JOIN_INTEREST | NOTIFIED`.
+//! The initial value is `2 refs | JOIN_INTEREST | NOTIFIED`.
 //!
 //! ## Rules
 //!
@@ -101,6 +102,15 @@
 //!   waker only if `JOIN_WAKER` is already clear (otherwise J3 does).
 //! - **L1.** A task's registry links are only touched under the lock of the registry
 //!   shard chosen by its id.
+//! - **L2.** A task enters the registry the first time its poll returns `Pending`
+//!   without a wake-up pending, i.e. when it is about to wait where only a waker can
+//!   reach it; the runner registers it *before* giving up `RUNNING`, and if the
+//!   registry is closed (shutdown) cancels it at once. A task that completes on its
+//!   first poll, or only ever yields, never touches the registry's lock. At shutdown
+//!   every unfinished task is therefore reachable: in the registry (waiting), in a run
+//!   queue (shutdown cancels each discarded `Notified` in place), or running (its
+//!   runner registers it after the poll, finds the registry closed, and cancels it).
+//!   The `registered` flag in the header belongs to the `RUNNING` holder.
 //!
 //! # Many tasks, shared results
 //!
@@ -147,8 +157,13 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// poll, so it goes behind the tasks that are already ready.
     fn schedule(&self, task: Notified, is_yield: bool);
 
-    /// The task completed: take it out of the registry, returning the registry's
-    /// reference (or `None` when shutdown already took it).
+    /// The task is about to wait for the first time (rule L2): list it in the
+    /// registry, which takes the reference. Fails, handing it back, once the registry is
+    /// closed; the caller then cancels the task.
+    fn register(&self, task: Task) -> std::result::Result<(), Task>;
+
+    /// A registered task completed: take it out of the registry, returning the
+    /// registry's reference (or `None` when shutdown already took it).
     fn release(&self, task: TaskRef) -> Option<Task>;
 }
 
@@ -173,11 +188,21 @@ impl Notified {
         // SAFETY: we own a `Notified` reference, which `poll` consumes.
         unsafe { (raw.as_ref().vtable.poll)(raw) };
     }
+
+    /// Discards a queued task: cancels it in place unless it is running (its runner
+    /// then cancels it), consuming this reference. Dropping a `Notified` does the same:
+    /// a task that is queued is reachable only through its `Notified` (rule L2), so
+    /// one that is thrown away (a queue drained at shutdown, a push after shutdown)
+    /// must not be left half-alive.
+    pub(crate) fn shutdown(self) {
+        drop(self);
+    }
 }
 
 impl Drop for Notified {
     fn drop(&mut self) {
-        release_ref(self.raw);
+        // SAFETY: we own a reference, which `shutdown` consumes.
+        unsafe { (self.raw.as_ref().vtable.shutdown)(self.raw) };
     }
 }
 

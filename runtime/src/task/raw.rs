@@ -8,7 +8,7 @@ use std::task::Waker;
 use super::harness;
 use super::id::Id;
 use super::state::State;
-use super::{JoinHandle, Notified, Schedule, Task};
+use super::{JoinHandle, Notified, Schedule};
 use crate::sync::UnsafeCell;
 
 /// The type-erased start of every task allocation.
@@ -26,6 +26,9 @@ pub(crate) struct Header {
     /// Intrusive links of the runtime's task registry. Only touched while holding the
     /// lock of the registry shard the task belongs to (task/mod.rs, rule L1).
     pub(super) links: UnsafeCell<Links>,
+    /// Whether the task was handed to the registry (rule L2). Read and written only by
+    /// the holder of `RUNNING`.
+    pub(super) registered: UnsafeCell<bool>,
 }
 
 /// The registry's intrusive doubly-linked list node.
@@ -50,7 +53,8 @@ pub(super) struct Vtable {
     pub(super) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
     /// Consumes the `JoinHandle`'s reference.
     pub(super) drop_join_handle: unsafe fn(NonNull<Header>),
-    /// Consumes the registry's `Task` reference: cancels the task in place if idle.
+    /// Consumes a reference (the registry's `Task`, or a `Notified` being discarded):
+    /// cancels the task in place if idle.
     pub(super) shutdown: unsafe fn(NonNull<Header>),
 }
 
@@ -92,9 +96,9 @@ where
     };
 }
 
-/// Allocates a task. The three references of the initial state come back as the
-/// registry's `Task`, the first `Notified` and the `JoinHandle`.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Task, Notified, JoinHandle<F::Output>)
+/// Allocates a task. The two references of the initial state come back as the first
+/// `Notified` and the `JoinHandle`.
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -106,11 +110,12 @@ where
             vtable: &VtableFor::<F, S>::VTABLE,
             id,
             links: UnsafeCell::new(Links { prev: None, next: None, linked: false }),
+            registered: UnsafeCell::new(false),
         },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
     });
     let raw = NonNull::from(Box::leak(cell)).cast::<Header>();
-    (Task::from_raw(raw), Notified::from_raw(raw), JoinHandle::from_raw(raw))
+    (Notified::from_raw(raw), JoinHandle::from_raw(raw))
 }
