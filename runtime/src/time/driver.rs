@@ -9,7 +9,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::scheduler::park::Parker;
-use crate::sync::{thread, AtomicU64, Mutex, Ordering};
+use crate::sync::{thread, AtomicU64, Mutex, Ordering, StaticMutex};
 
 /// A pending sleep's place in the timer: its deadline, then a unique sequence number
 /// so that equal deadlines are distinct entries.
@@ -259,7 +259,9 @@ pub(crate) struct Global {
     pub(crate) parker: Parker,
 }
 
-static GLOBAL: Mutex<Option<&'static Global>> = Mutex::new(None);
+/// The global timer, once started. A `StaticMutex` (never modeled by loom): held only
+/// to read or publish the pointer and to start the thread.
+static GLOBAL: StaticMutex<Option<&'static Global>> = StaticMutex::new(None);
 
 /// The global timer, starting its thread on first use.
 ///

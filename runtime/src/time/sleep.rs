@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use super::driver::{self, Global, Key, Registered, Timer};
 use crate::context;
 use crate::scheduler::Shared;
-use crate::sync::{Arc, AtomicU64, Ordering};
+use crate::sync::{Arc, Ordering, StaticAtomicU64};
 
 /// Sequence numbers that make every sleep's key unique.
-static NEXT_SEQ: AtomicU64 = AtomicU64::new(0);
+static NEXT_SEQ: StaticAtomicU64 = StaticAtomicU64::new(0);
 
 /// About 30 years: the deadline of a sleep whose duration overflows `Instant`.
 const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
