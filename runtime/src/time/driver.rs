@@ -182,7 +182,7 @@ impl Timer {
         fired
     }
 
-    /// A busy worker's check, every `INJECTOR_INTERVAL` ticks (rule T3): fires what
+    /// A busy worker's check at its periodic injector check (rule T3): fires what
     /// is due. Cheap when nothing is.
     pub(crate) fn maintain(&self) {
         // Relaxed: a hint. A stale value only delays the firing to the next check (or

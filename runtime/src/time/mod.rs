@@ -68,9 +68,9 @@
 //!   that comes before the driver's `park` is not lost.
 //! - **T3 (no driver).** A registration that finds no driver: on a worker of the same
 //!   runtime it does nothing more, since that worker will either park (and drive, by
-//!   T1) or keep running tasks and fire due timers at its maintenance check (every
-//!   `INJECTOR_INTERVAL` ticks, [`Timer::maintain`](driver::Timer::maintain)); from any
-//!   other thread it calls `notify_parked` (the idle protocol's wake-up), so a parked
+//!   T1) or keep running tasks and fire due timers at its maintenance check (the
+//!   periodic injector check in `next_task`, [`Timer::maintain`](driver::Timer::maintain));
+//!   from any other thread it calls `notify_parked` (the idle protocol's wake-up), so a parked
 //!   worker wakes, finds no task, parks again and drives.
 //! - **T4 (shutdown).** Runtime shutdown closes the timer and wakes every pending
 //!   entry; a closed timer refuses registrations, and a `Sleep` refused this way moves
