@@ -14,7 +14,7 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::raw::{Cell, Header, Stage};
-use super::state::{Snapshot, TransitionToIdle, TransitionToRunning};
+use super::state::{JoinHandleDropped, Snapshot, TransitionToIdle, TransitionToRunning};
 use super::{waker, JoinError, Notified, Schedule, Task, TaskRef};
 use crate::context;
 
@@ -173,25 +173,42 @@ where
         });
     }
 
-    /// We hold `RUNNING`; the future is gone. Store the output, set `COMPLETE`, notify
-    /// the joiner, leave the registry, release the runner's reference.
+    /// We hold `RUNNING`; the future is gone. Leave the registry, store the output,
+    /// set `COMPLETE`, notify the joiner, release the runner's reference.
     fn complete(self, output: super::Result<F::Output>) {
-        let registered = self.is_registered();
-        self.set_stage(Stage::Finished(output));
-        let prev = self.header().state.transition_to_complete();
-        // Nothing below may unwind into the worker: the join waker is user code.
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(prev)));
-
-        let released = if registered {
-            self.cell().scheduler.release(TaskRef(self.header_ptr()))
-        } else {
-            None
-        };
+        let state = &self.header().state;
         // The runner's reference, plus the registry's if it was still there.
-        let n = 1 + usize::from(released.is_some());
-        mem::forget(released);
-        if self.header().state.ref_dec_n(n) {
-            self.dealloc();
+        let mut n = 1;
+        if self.is_registered() {
+            if let Some(task) = self.cell().scheduler.release(TaskRef(self.header_ptr())) {
+                mem::forget(task);
+                n += 1;
+            }
+        }
+        // Rule O2, early: JOIN_INTEREST never comes back once cleared, so if the handle
+        // is gone now, nobody will ever read the output: drop it instead of storing it.
+        let stored = state.load().is_join_interested();
+        if stored {
+            self.set_stage(Stage::Finished(output));
+        } else {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| drop(output)));
+        }
+        match state.transition_to_complete_and_release(n, stored) {
+            // Nothing to wake and nothing to drop: one CAS, and the cell is not touched
+            // again unless ours was the last reference.
+            Ok(dealloc) => {
+                if dealloc {
+                    self.dealloc();
+                }
+            }
+            Err(()) => {
+                let prev = state.transition_to_complete();
+                // Nothing below may unwind into the worker: the join waker is user code.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(prev)));
+                if state.ref_dec_n(n) {
+                    self.dealloc();
+                }
+            }
         }
     }
 
@@ -276,18 +293,38 @@ where
     }
 
     fn drop_join_handle(self) {
-        let after = self.header().state.transition_to_join_handle_dropped();
-        if after.is_complete() {
-            // Rule O2: completed with our interest set, so the output is ours to drop.
-            let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
-        }
-        if !after.is_join_waker_set() {
-            // Rule J4: the waker field is ours (never published, taken back, or handed
-            // back by the completer).
-            self.set_join_waker(None);
-        }
-        if self.header().state.ref_dec() {
-            self.dealloc();
+        let state = &self.header().state;
+        let mut saw_complete = false;
+        loop {
+            let snapshot = state.load();
+            if snapshot.is_complete() && !saw_complete {
+                // Rule O2: completed with our interest set, so the output is ours.
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
+                if !snapshot.is_join_waker_set() {
+                    // Rule J4: after completion, a clear JOIN_WAKER leaves the field to
+                    // us. (If it is still set the completer owns it: it drops it if it
+                    // sees our interest gone, else it is dropped with the cell.)
+                    self.set_join_waker(None);
+                }
+                saw_complete = true;
+            }
+            match state.transition_to_join_handle_dropped(saw_complete) {
+                JoinHandleDropped::Released { dealloc } => {
+                    if dealloc {
+                        self.dealloc();
+                    }
+                    return;
+                }
+                JoinHandleDropped::Completed => {}
+                JoinHandleDropped::TakeWaker => {
+                    // Rule J4: taken back before completion.
+                    self.set_join_waker(None);
+                    if state.ref_dec() {
+                        self.dealloc();
+                    }
+                    return;
+                }
+            }
         }
     }
 

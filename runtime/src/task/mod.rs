@@ -88,7 +88,14 @@
 //!   `JOIN_INTEREST` was set at that moment, the output belongs to the `JoinHandle`,
 //!   which takes it, or drops it when the handle is dropped; otherwise the completer
 //!   drops it at once. Clearing `JOIN_INTEREST` and setting `COMPLETE` are CASes on
-//!   the same word, so exactly one side drops the output.
+//!   the same word, so exactly one side drops the output. Two shortcuts keep this
+//!   rule: a completer that sees `JOIN_INTEREST` already clear drops the output
+//!   without storing it (the bit never comes back); and when nothing is left to do
+//!   after completion (no join waker, no stored output without a reader) the completer
+//!   sets `COMPLETE` and releases its references in one CAS. A handle being dropped
+//!   drops a completed task's output *before* the CAS that clears `JOIN_INTEREST` and
+//!   releases its reference; that CAS fails if the task completed since the handle
+//!   looked, and the handle goes round again.
 //! - **J1.** While `JOIN_WAKER` is clear and the task is not complete, the waker field
 //!   belongs to the `JoinHandle`: it writes its waker, then sets `JOIN_WAKER` with a
 //!   CAS that fails if `COMPLETE` was set meanwhile (then it reads the output).
@@ -99,7 +106,8 @@
 //!   handle has left the waker to it and it drops the waker.
 //! - **J4.** A `JoinHandle` dropped before completion clears `JOIN_WAKER` together with
 //!   `JOIN_INTEREST` and drops the waker itself; one dropped after completion drops the
-//!   waker only if `JOIN_WAKER` is already clear (otherwise J3 does).
+//!   waker only if `JOIN_WAKER` is already clear. Otherwise the completer owns it: it
+//!   drops it in J3 if the interest is gone by then, or it goes with the cell.
 //! - **L1.** A task's registry links are only touched under the lock of the registry
 //!   shard chosen by its id.
 //! - **L2.** A task enters the registry the first time its poll returns `Pending`

@@ -100,6 +100,19 @@ pub(super) enum TransitionToIdle {
     Cancelled,
 }
 
+/// What dropping a `JoinHandle` must do next.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum JoinHandleDropped {
+    /// Done: `JOIN_INTEREST` is clear and the handle's reference released.
+    Released { dealloc: bool },
+    /// The task completed meanwhile: drop the output, then try again.
+    Completed,
+    /// `JOIN_INTEREST` and `JOIN_WAKER` are clear: drop the join waker, then release
+    /// the handle's reference.
+    TakeWaker,
+}
+
 /// What a wake must do next.
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
@@ -302,6 +315,29 @@ impl State {
         })
     }
 
+    /// The fast completion: swap `RUNNING` for `COMPLETE` and release `n` references in
+    /// one CAS, when there is nothing left to do after it: no join waker to wake, and no
+    /// output that the completer would have to drop (`output_stored` with the handle
+    /// gone). Returns whether the count reached zero, or `Err` to take the slow path
+    /// (`transition_to_complete`, then the join rules, then `ref_dec_n`).
+    pub(super) fn transition_to_complete_and_release(
+        &self,
+        n: usize,
+        output_stored: bool,
+    ) -> Result<bool, ()> {
+        self.fetch_update(|mut s| {
+            debug_assert!(s.is_running() && !s.is_complete(), "{s:?}");
+            if s.is_join_waker_set() || (output_stored && !s.is_join_interested()) {
+                return (Err(()), None);
+            }
+            s.unset(RUNNING);
+            s.set(COMPLETE);
+            debug_assert!(s.ref_count() >= n);
+            s.0 -= n * REF_ONE;
+            (Ok(s.ref_count() == 0), Some(s))
+        })
+    }
+
     /// The completer is done with the join waker (rule J3). Returns the state after:
     /// without `JOIN_INTEREST` the handle is gone and the completer drops the waker.
     pub(super) fn unset_join_waker_after_complete(&self) -> Snapshot {
@@ -310,16 +346,26 @@ impl State {
         Snapshot(prev.0 & !JOIN_WAKER)
     }
 
-    /// The `JoinHandle` is dropped (rules O2, J4). Returns the state after.
-    pub(super) fn transition_to_join_handle_dropped(&self) -> Snapshot {
+    /// The `JoinHandle` is dropped (rules O2, J4): clear `JOIN_INTEREST` and, where
+    /// the handle has nothing left to do, release its reference in the same CAS.
+    /// `saw_complete`: the handle already dropped the output of the completed task.
+    pub(super) fn transition_to_join_handle_dropped(&self, saw_complete: bool) -> JoinHandleDropped {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested());
-            s.unset(JOIN_INTEREST);
-            if !s.is_complete() {
-                // Before completion the handle takes the waker back with it (rule J4).
-                s.unset(JOIN_WAKER);
+            if s.is_complete() && !saw_complete {
+                // Completed since the handle looked: the output is the handle's to drop
+                // first (rule O2), which it cannot do once its reference is gone.
+                return (JoinHandleDropped::Completed, None);
             }
-            (s, Some(s))
+            s.unset(JOIN_INTEREST);
+            if !s.is_complete() && s.is_join_waker_set() {
+                // Rule J4: before completion the handle takes its waker back; it drops
+                // it, then releases its reference.
+                s.unset(JOIN_WAKER);
+                return (JoinHandleDropped::TakeWaker, Some(s));
+            }
+            s.ref_dec();
+            (JoinHandleDropped::Released { dealloc: s.ref_count() == 0 }, Some(s))
         })
     }
 
@@ -496,8 +542,48 @@ mod tests {
         assert!(state.unset_join_waker().is_err(), "complete: the handle reads the output");
         let after = state.unset_join_waker_after_complete();
         assert!(after.is_join_interested() && !after.is_join_waker_set());
-        let after = state.transition_to_join_handle_dropped();
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::Completed,
+            "completed: the handle drops the output first"
+        );
+        assert_eq!(
+            state.transition_to_join_handle_dropped(true),
+            JoinHandleDropped::Released { dealloc: false }
+        );
+        let after = state.load();
         assert!(!after.is_join_interested() && after.is_complete());
+    }
+
+    #[test]
+    fn fast_completion_releases_in_the_same_cas() {
+        // Handle alive, no join waker: complete and release the runner's reference.
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_complete_and_release(1, true), Ok(false));
+        let s = state.load();
+        assert!(s.is_complete() && !s.is_running() && s.ref_count() == 1);
+        // A join waker to wake: slow path.
+        let state = State::new();
+        assert!(state.set_join_waker().is_ok());
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_complete_and_release(1, true), Err(()));
+        // Handle gone after the output was stored: slow path (the completer drops it).
+        let state = State::new();
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(state.transition_to_join_handle_dropped(false), JoinHandleDropped::Released { dealloc: false });
+        assert_eq!(state.transition_to_complete_and_release(1, true), Err(()));
+        assert_eq!(state.transition_to_complete_and_release(1, false), Ok(true), "last reference");
+    }
+
+    #[test]
+    fn dropping_the_handle_before_completion_takes_the_waker() {
+        let state = State::new();
+        assert!(state.set_join_waker().is_ok());
+        assert_eq!(state.transition_to_join_handle_dropped(false), JoinHandleDropped::TakeWaker);
+        let s = state.load();
+        assert!(!s.is_join_interested() && !s.is_join_waker_set());
+        assert_eq!(s.ref_count(), 2, "the handle releases its reference after the waker");
     }
 
     #[test]
