@@ -31,6 +31,8 @@ usage: compare [options]
                     spawn_many_local spawn_many_remote_idle spawn_many_remote_busy
                     yield_many ping_pong chained_spawn fib fan_out
   --runtime NAME    only this runtime (repeatable), e.g. tokio, ours
+  --stat STAT       median (default) or min: the per-runtime figure the table
+                    and ratios use; min is steadier on a loaded machine
   --no-refs         skip the floor and rayon reference lines
   --metrics         also print what one iteration of each workload does to
                     the counters of runtimes that have them (ours)
@@ -54,6 +56,23 @@ struct Options {
     refs: bool,
     quick: bool,
     metrics: bool,
+    stat: Stat,
+}
+
+/// Which statistic of the samples the table shows.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stat {
+    Median,
+    Min,
+}
+
+impl Stat {
+    fn name(self) -> &'static str {
+        match self {
+            Stat::Median => "Median",
+            Stat::Min => "Minimum",
+        }
+    }
 }
 
 fn parse_args() -> Result<Options, String> {
@@ -68,6 +87,7 @@ fn parse_args() -> Result<Options, String> {
         refs: true,
         quick: false,
         metrics: false,
+        stat: Stat::Median,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -98,6 +118,13 @@ fn parse_args() -> Result<Options, String> {
             "--runtime" => opts.runtimes.push(value("--runtime")?),
             "--no-refs" => opts.refs = false,
             "--metrics" => opts.metrics = true,
+            "--stat" => {
+                opts.stat = match value("--stat")?.as_str() {
+                    "median" => Stat::Median,
+                    "min" => Stat::Min,
+                    other => return Err(format!("--stat: median or min, not {other:?}")),
+                }
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -137,9 +164,20 @@ struct Series {
     meaningful: bool,
     iters: u64,
     samples: Vec<Duration>,
+    /// The statistic [`Series::headline`] reports.
+    stat: Stat,
 }
 
 impl Series {
+    /// The figure the table and the ratios use: the median, or with
+    /// `--stat min` the minimum.
+    fn headline(&self) -> Duration {
+        match self.stat {
+            Stat::Median => self.median(),
+            Stat::Min => self.min(),
+        }
+    }
+
     fn is_ours(&self) -> bool {
         self.kind == Kind::Ours
     }
@@ -195,7 +233,8 @@ enum Kind {
 }
 
 /// Times every contender `runs` times, round-robin, and returns the series.
-fn measure(contenders: &[Contender<'_>], runs: usize, target: Duration) -> Vec<Series> {
+fn measure(contenders: &[Contender<'_>], opts: &Options) -> Vec<Series> {
+    let (runs, target) = (opts.runs, opts.target);
     let mut series: Vec<Series> = contenders
         .iter()
         .map(|c| Series {
@@ -204,6 +243,7 @@ fn measure(contenders: &[Contender<'_>], runs: usize, target: Duration) -> Vec<S
             meaningful: c.meaningful,
             iters: calibrate(c.timed, target),
             samples: Vec::with_capacity(runs),
+            stat: opts.stat,
         })
         .collect();
     for _ in 0..runs {
@@ -275,12 +315,21 @@ struct Row {
     series: Vec<Series>,
 }
 
+/// The 1-minute load average, to tell a quiet run from a shared machine's.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 fn report(
     opts: &Options,
     workers: usize,
     names: &[&'static str],
     rows: &[Row],
     refs: &Refs,
+    load_before: &str,
 ) -> String {
     let mut out = String::new();
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -288,10 +337,12 @@ fn report(
     let _ = writeln!(
         out,
         "Machine: {} ({cores} cores). Date: {}. {}. Every runtime has {workers} workers. \
-         Median of {} interleaved rounds, samples of about {} ms{}.\n",
+         {} of {} interleaved rounds, samples of about {} ms{}. \
+         Load average (1 min) {} before, {} after.\n",
         cpu_model(),
         today(),
         env!("BENCH_RUSTC_VERSION"),
+        opts.stat.name(),
         opts.runs,
         opts.target.as_millis(),
         if opts.quick {
@@ -299,6 +350,8 @@ fn report(
         } else {
             ""
         },
+        load_before,
+        load_average(),
     );
     let has_ours = rows.iter().any(|r| r.series.iter().any(Series::is_ours));
     let has_tokio = names.contains(&"tokio");
@@ -330,22 +383,26 @@ fn report(
                 Some(s) => {
                     let mark = if s.meaningful { "" } else { " †" };
                     excluded_note |= !s.meaningful;
-                    let _ = write!(line, " {}{mark} |", fmt_duration(s.median()));
+                    let _ = write!(line, " {}{mark} |", fmt_duration(s.headline()));
                 }
                 None => line.push_str(" – |"),
             }
         }
-        let ours = row.series.iter().find(|s| s.is_ours()).map(Series::median);
+        let ours = row
+            .series
+            .iter()
+            .find(|s| s.is_ours())
+            .map(Series::headline);
         let tokio = row
             .series
             .iter()
             .find(|s| s.name == "tokio")
-            .map(Series::median);
+            .map(Series::headline);
         let fastest = row
             .series
             .iter()
             .filter(|s| s.is_peer() && s.meaningful)
-            .min_by_key(|s| s.median());
+            .min_by_key(|s| s.headline());
         if has_ours && has_tokio {
             match (ours, tokio) {
                 (Some(o), Some(t)) => {
@@ -368,7 +425,7 @@ fn report(
             };
             match (ours, fastest) {
                 (Some(o), Some(f)) => {
-                    let r = ratio(o, f.median());
+                    let r = ratio(o, f.headline());
                     let verdict = if r <= target { "met" } else { "**missed**" };
                     let _ = write!(line, " {r:.2}× | ≤ {target:.1}× {verdict} |");
                 }
@@ -391,7 +448,7 @@ fn report(
         let _ = writeln!(out, "\n### Reference lines\n");
     }
     if let Some(floor) = &refs.floor {
-        let floor_median = floor.median();
+        let floor_median = floor.headline();
         let per_future = floor_median / SPAWN_MANY as u32;
         let _ = writeln!(
             out,
@@ -405,8 +462,8 @@ fn report(
                 "| spawn_many_local per task | per task | × floor |\n|---|---:|---:|"
             );
             for s in row.series.iter().filter(|s| s.kind != Kind::Reference) {
-                let per_task = s.median() / SPAWN_MANY as u32;
-                let x = ratio(s.median(), floor_median);
+                let per_task = s.headline() / SPAWN_MANY as u32;
+                let x = ratio(s.headline(), floor_median);
                 let target = if s.is_ours() {
                     format!(" (target ≤ {FLOOR_TARGET:.0}×)")
                 } else {
@@ -429,14 +486,14 @@ fn report(
             out,
             "fib({}) with rayon's `join` (interleaved with the runtimes): {}",
             benches::workload::FIB_N,
-            fmt_duration(rayon.median())
+            fmt_duration(rayon.headline())
         );
         for s in row.series.iter().filter(|s| s.kind != Kind::Reference) {
             let _ = write!(
                 out,
                 "; {} {:.1}×",
                 s.name,
-                ratio(s.median(), rayon.median())
+                ratio(s.headline(), rayon.headline())
             );
         }
         let _ = writeln!(out, " (runtime / rayon).\n");
@@ -509,6 +566,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let load_before = load_average();
     let workers = harness::workers();
     let keep = |name: &str| opts.runtimes.is_empty() || opts.runtimes.iter().any(|r| r == name);
     let runtimes = harness::runtimes(workers, keep);
@@ -552,7 +610,7 @@ fn main() -> ExitCode {
             });
         }
         eprintln!("compare: {}", workload.name());
-        let series = measure(&contenders, opts.runs, opts.target);
+        let series = measure(&contenders, &opts);
         rows.push(Row { workload, series });
     }
 
@@ -565,10 +623,10 @@ fn main() -> ExitCode {
             meaningful: true,
             timed: &harness::time_floor,
         };
-        refs.floor = measure(&[floor], opts.runs, opts.target).pop();
+        refs.floor = measure(&[floor], &opts).pop();
     }
 
-    let mut text = report(&opts, workers, &names, &rows, &refs);
+    let mut text = report(&opts, workers, &names, &rows, &refs, &load_before);
     if opts.metrics {
         text.push_str(&metrics_report(&runtimes, &opts.workloads));
     }
