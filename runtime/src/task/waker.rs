@@ -31,6 +31,16 @@ unsafe fn header<'a>(ptr: *const ()) -> &'a Header {
     unsafe { &*(ptr as *const Header) }
 }
 
+/// The waker's data pointer as the task pointer, for calls that may free the task.
+///
+/// Freeing must go through a pointer with the allocation's own provenance (this one,
+/// which came from `Box::leak`), never through one derived from a `&Header`: such a
+/// reference only grants read access, and deallocating through it is undefined
+/// behaviour (Miri, Tree Borrows: "deallocation through a Frozen tag").
+fn raw(ptr: *const ()) -> NonNull<Header> {
+    NonNull::new(ptr as *mut Header).expect("a waker's data pointer is a task header")
+}
+
 unsafe fn clone(ptr: *const ()) -> RawWaker {
     // SAFETY: the waker being cloned holds (or borrows) a reference.
     unsafe { header(ptr) }.state.ref_inc();
@@ -40,7 +50,7 @@ unsafe fn clone(ptr: *const ()) -> RawWaker {
 unsafe fn wake_by_val(ptr: *const ()) {
     // SAFETY: this waker owns a reference, consumed below.
     let header = unsafe { header(ptr) };
-    let raw = NonNull::from(header);
+    let raw = raw(ptr);
     match header.state.transition_to_notified_by_val() {
         // SAFETY: the waker's reference became a `Notified` reference.
         TransitionToNotified::Submit => unsafe { (header.vtable.schedule)(raw) },
@@ -55,7 +65,7 @@ unsafe fn wake_by_ref(ptr: *const ()) {
     let header = unsafe { header(ptr) };
     if header.state.transition_to_notified_by_ref() == TransitionToNotified::Submit {
         // SAFETY: the transition took a new reference for the `Notified`.
-        unsafe { (header.vtable.schedule)(NonNull::from(header)) };
+        unsafe { (header.vtable.schedule)(raw(ptr)) };
     }
 }
 
@@ -64,6 +74,6 @@ unsafe fn drop_waker(ptr: *const ()) {
     let header = unsafe { header(ptr) };
     if header.state.ref_dec() {
         // SAFETY: that was the last reference.
-        unsafe { (header.vtable.dealloc)(NonNull::from(header)) };
+        unsafe { (header.vtable.dealloc)(raw(ptr)) };
     }
 }
