@@ -16,7 +16,7 @@ use runtime::__loom::task::Scheduler;
 /// queued (the poll that completes). Afterwards whatever is still queued is run.
 #[test]
 fn wake_vs_poll_complete() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(1));
@@ -56,7 +56,7 @@ fn wake_vs_poll_complete() {
 /// answered by a poll, the task is queued) and the task is queued at most once.
 #[test]
 fn wake_while_running_requeues_exactly_once() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(usize::MAX));
@@ -101,7 +101,7 @@ fn wake_while_running_requeues_exactly_once() {
 /// polled, `Err(cancelled)`); the future and the output are dropped exactly once.
 #[test]
 fn abort_vs_complete() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(0));
@@ -136,7 +136,7 @@ fn abort_vs_complete() {
 /// never polled after the abort was seen.
 #[test]
 fn abort_vs_poll() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(usize::MAX));
@@ -168,7 +168,7 @@ fn abort_vs_poll() {
 /// exactly once (loom's leak check; a double free would be a use after free).
 #[test]
 fn join_handle_drop_vs_complete() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(0));
@@ -194,7 +194,7 @@ fn join_handle_drop_vs_complete() {
 /// forever and loom would report a deadlock) and gets the output.
 #[test]
 fn join_waker_vs_complete() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(0));
@@ -219,7 +219,7 @@ fn join_waker_replaced_vs_complete() {
     use std::future::Future;
     use std::task::{Context, Poll};
 
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let mut join = sched.spawn(probe.future(0));
@@ -247,7 +247,7 @@ fn join_waker_replaced_vs_complete() {
 /// future is dropped exactly once, the joiner sees `cancelled`, and the task is freed.
 #[test]
 fn shutdown_vs_poll() {
-    model(2, || {
+    model(3, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let join = sched.spawn(probe.future(usize::MAX));

@@ -92,7 +92,15 @@ fn reset_keeps_one_entry_and_moves_it() {
     let mut s = sleep(Duration::from_secs(3600));
     rt.block_on(async { assert!(poll_once(&mut s).is_pending()) });
     assert_eq!(timer.len(), 1);
-    let soon = Instant::now() + Duration::from_millis(5);
+    // Under Miri the clock advances with every interpreted instruction, so the
+    // deadline must outlast the next few statements (Miri fast-forwards idle waits:
+    // the longer sleep costs no real time).
+    let soon = Instant::now()
+        + if cfg!(miri) {
+            Duration::from_secs(2)
+        } else {
+            Duration::from_millis(5)
+        };
     Pin::new(&mut s).reset(soon);
     assert_eq!(
         timer.len(),
@@ -108,7 +116,12 @@ fn reset_keeps_one_entry_and_moves_it() {
 #[test]
 fn a_sleep_outliving_its_runtime_moves_to_the_global_timer() {
     let rt = runtime(1);
-    let mut s = sleep(Duration::from_millis(20));
+    // Longer under Miri, whose clock advances with every interpreted instruction.
+    let mut s = sleep(if cfg!(miri) {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_millis(20)
+    });
     rt.block_on(async { assert!(poll_once(&mut s).is_pending()) });
     assert_eq!(rt.handle().shared.timer.len(), 1);
     drop(rt);

@@ -1,0 +1,113 @@
+//! The worker loop's park/notify protocol (scheduler/idle.rs rules 1–3, `Parker`) and
+//! shutdown, on the real `worker::run` running on loom threads
+//! (`runtime::__loom::scheduler::Workers`).
+//!
+//! A wake-up lost between a push and a worker going to sleep leaves the joiner's
+//! `block_on` parked forever next to sleeping workers: loom reports that as a deadlock.
+//! A task left queued after shutdown keeps its `Probe` (a loom `Arc`) alive: loom's
+//! leak check reports it.
+#![cfg(loom)]
+
+use loom::thread;
+use loom_tests::{block_on, model, Probe};
+use runtime::__loom::scheduler::Workers;
+
+/// A remote spawn racing with the only worker going to sleep: the task always runs
+/// (the worker's rescan after its announcement sees the task, or the pusher sees the
+/// announcement and unparks it).
+#[test]
+fn spawn_vs_park_one_worker() {
+    model(2, || {
+        let workers = Workers::start(1);
+        let probe = Probe::new();
+        let join = workers.spawn(probe.future(0));
+        let out = block_on(join).expect("the task ran");
+        assert_eq!(out.polls(), 1);
+        drop(out);
+        workers.shutdown();
+        assert_eq!(probe.future_drops(), 1);
+        assert_eq!(probe.output_drops(), 1);
+    });
+}
+
+/// A remote wake racing with the worker going to sleep after the task's first poll:
+/// the wake is never lost, so the second poll always happens.
+#[test]
+fn remote_wake_vs_park() {
+    model(2, || {
+        let workers = Workers::start(1);
+        let probe = Probe::new();
+        let join = workers.spawn(probe.future(1));
+        // Wait for the first poll (it stores the waker) without a spin loop: a second
+        // task, spawned after it, completes after it on the one worker (FIFO injector
+        // and local queue).
+        block_on(workers.spawn(async {})).unwrap();
+        assert_eq!(probe.polls(), 1, "FIFO: the earlier task was polled first");
+        // The worker is now running, searching or going to sleep: wake from here.
+        probe.wake(probe.waker());
+        let out = block_on(join).expect("the wake was not lost");
+        assert_eq!(out.polls(), 2);
+        drop(out);
+        workers.shutdown();
+        assert_eq!(probe.future_drops(), 1);
+    });
+}
+
+/// Shutdown racing with a worker that polls a never-ready task and goes to sleep:
+/// every worker exits (the shutdown's unpark is never lost), the task is cancelled
+/// exactly once, and everything is freed.
+#[test]
+fn shutdown_vs_park() {
+    model(2, || {
+        let workers = Workers::start(1);
+        let probe = Probe::new();
+        let join = workers.spawn(probe.future(usize::MAX));
+        workers.shutdown();
+        assert_eq!(probe.future_drops(), 1);
+        assert!(probe.polls() <= 1);
+        assert!(join.is_finished());
+        assert!(block_on(join).unwrap_err().is_cancelled());
+    });
+}
+
+/// A spawn from another thread racing with shutdown: the task is run or cancelled,
+/// never left in the injector (the `SeqCst` fence in `push_remote` against the one in
+/// `shutdown`), and the joiner always gets an answer.
+#[test]
+fn spawn_vs_shutdown() {
+    model(2, || {
+        let workers = Workers::start(1);
+        let spawner = workers.spawner();
+        let probe = Probe::new();
+        let p = probe.clone();
+        let a = thread::spawn(move || spawner.spawn(p.future(0)));
+        workers.shutdown();
+        let join = a.join().unwrap();
+        assert!(
+            join.is_finished(),
+            "after shutdown no task is left unfinished"
+        );
+        assert_eq!(probe.future_drops(), 1);
+        match block_on(join) {
+            Ok(out) => assert_eq!(out.polls(), 1),
+            Err(e) => {
+                assert!(e.is_cancelled());
+                assert_eq!(probe.polls(), 0);
+            }
+        }
+    });
+}
+
+/// Two workers, a push racing with both going to sleep: the task always runs (a
+/// searcher finds it, or a parked worker is notified; idle.rs rule 2).
+#[test]
+fn spawn_vs_park_two_workers() {
+    model(1, || {
+        let workers = Workers::start(2);
+        let probe = Probe::new();
+        let join = workers.spawn(probe.future(0));
+        drop(block_on(join).expect("the task ran"));
+        workers.shutdown();
+        assert_eq!(probe.future_drops(), 1);
+    });
+}
