@@ -17,7 +17,10 @@ use runtime::{Builder, Runtime};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let rt = Builder::new().thread_name("tour").build()?;
-    println!("A runtime with {} worker threads (one per core).\n", rt.metrics().workers());
+    println!(
+        "A runtime with {} worker threads (one per core).\n",
+        rt.metrics().workers()
+    );
 
     cold_futures(&rt);
     hot_tasks(&rt)?;
@@ -31,9 +34,15 @@ fn cold_futures(rt: &Runtime) {
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     let future = async move { flag.store(true, Ordering::SeqCst) };
-    println!("1. Cold: made a plain future;     has it run? {}", ran.load(Ordering::SeqCst));
+    println!(
+        "1. Cold: made a plain future;     has it run? {}",
+        ran.load(Ordering::SeqCst)
+    );
     rt.block_on(future);
-    println!("   ...after awaiting it:          has it run? {}\n", ran.load(Ordering::SeqCst));
+    println!(
+        "   ...after awaiting it:          has it run? {}\n",
+        ran.load(Ordering::SeqCst)
+    );
 }
 
 /// 2. A spawned task starts at once, like a C# `Task`.
@@ -64,7 +73,9 @@ fn detach_and_abort(rt: &Runtime) -> Result<(), Box<dyn Error>> {
 
     let forever = rt.spawn(std::future::pending::<()>());
     forever.abort();
-    let err = rt.block_on(forever).expect_err("an aborted task has no value");
+    let err = rt
+        .block_on(forever)
+        .expect_err("an aborted task has no value");
     println!("   Abort: a task waiting forever was aborted: \"{err}\".\n");
     Ok(())
 }

@@ -35,7 +35,10 @@ crate::sync::thread_local! {
 }
 
 fn new_notify() -> StdArc<ThreadNotify> {
-    StdArc::new(ThreadNotify { thread: thread::current(), unparked: AtomicBool::new(false) })
+    StdArc::new(ThreadNotify {
+        thread: thread::current(),
+        unparked: AtomicBool::new(false),
+    })
 }
 
 /// Runs a future to completion on the current thread, with no runtime.

@@ -58,7 +58,10 @@ pub(crate) fn enter(handle: Handle, block_on: bool) -> EnterGuard {
         if block_on {
             cx.block_on_depth.set(cx.block_on_depth.get() + 1);
         }
-        EnterGuard { prev: cx.handle.replace(Some(handle)), block_on }
+        EnterGuard {
+            prev: cx.handle.replace(Some(handle)),
+            block_on,
+        }
     })
 }
 
@@ -110,7 +113,9 @@ pub(crate) struct CurrentTask {
 
 impl CurrentTask {
     pub(crate) fn enter(id: Id) -> CurrentTask {
-        let prev = CONTEXT.try_with(|cx| cx.task_id.replace(Some(id))).unwrap_or(None);
+        let prev = CONTEXT
+            .try_with(|cx| cx.task_id.replace(Some(id)))
+            .unwrap_or(None);
         CurrentTask { prev }
     }
 }

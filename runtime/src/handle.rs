@@ -153,7 +153,9 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("workers", &self.shared.remotes.len()).finish()
+        f.debug_struct("Handle")
+            .field("workers", &self.shared.remotes.len())
+            .finish()
     }
 }
 

@@ -14,7 +14,10 @@ impl Counter {
     /// locked read-modify-write). Relaxed: a statistic, read without synchronising.
     #[inline]
     pub(crate) fn incr(&self, n: u64) {
-        self.0.store(self.0.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
+        self.0.store(
+            self.0.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
     }
 
     pub(crate) fn get(&self) -> u64 {

@@ -55,7 +55,9 @@ impl Runtime {
         let stealers = locals.iter().map(Worker::stealer).collect();
         let shared = Arc::new(Shared::new(config, stealers));
         let mut runtime = Runtime {
-            handle: Handle { shared: shared.clone() },
+            handle: Handle {
+                shared: shared.clone(),
+            },
             threads: Vec::with_capacity(n),
             is_shut_down: false,
         };
@@ -186,6 +188,8 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("workers", &self.threads.len()).finish()
+        f.debug_struct("Runtime")
+            .field("workers", &self.threads.len())
+            .finish()
     }
 }

@@ -1,7 +1,6 @@
 //! Waiting for items: async borrowers on plain threads (with a tiny executor written
 //! here, so the pool is shown to need no runtime) and on our multi-threaded runtime.
 
-#[allow(unreachable_pub)] // shared helpers, `pub` for every test crate
 mod common;
 
 use std::future::Future;

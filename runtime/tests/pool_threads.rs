@@ -2,7 +2,6 @@
 //! threads, with an "in use" flag in every item that would catch two writers at once
 //! (or a writer alongside a reader), and plain counters that would lose updates.
 
-#[allow(unreachable_pub)] // shared helpers, `pub` for every test crate
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};

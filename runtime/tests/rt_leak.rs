@@ -60,5 +60,8 @@ fn task_allocations_are_freed() {
     let grown = LIVE.load(Ordering::SeqCst) - base;
     // A leaked task would cost well over 256 bytes (its buffer plus its cell); five
     // cycles of `tasks / 2` pending tasks would grow the heap by megabytes.
-    assert!(grown < 64 * 1024, "live heap grew by {grown} bytes over 5 cycles");
+    assert!(
+        grown < 64 * 1024,
+        "live heap grew by {grown} bytes over 5 cycles"
+    );
 }

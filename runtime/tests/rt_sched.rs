@@ -36,7 +36,10 @@ fn a_task_that_wakes_itself_forever_does_not_starve_others() {
         let rt = Builder::new().worker_threads(1).build().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
         let polls = Arc::new(AtomicUsize::new(0));
-        let spinner = rt.spawn(Spinner { stop: stop.clone(), polls: polls.clone() });
+        let spinner = rt.spawn(Spinner {
+            stop: stop.clone(),
+            polls: polls.clone(),
+        });
         // Tasks spawned from inside the worker (local queue) and from outside (injector)
         // both finish while the spinner keeps running on the only worker.
         let local = rt.block_on(rt.spawn(async {
@@ -94,7 +97,10 @@ fn an_idle_sibling_steals_work_spawned_on_a_busy_worker() {
                     })
                 })
                 .collect();
-            rx.lock().unwrap().recv_timeout(Duration::from_secs(10)).expect("a sibling stole a task");
+            rx.lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(10))
+                .expect("a sibling stole a task");
             let mut names = Vec::new();
             for h in hs {
                 names.push(h.await.unwrap());
@@ -163,10 +169,15 @@ fn block_on_inside_a_worker_panics_with_a_clear_message() {
             .unwrap_err();
         assert!(err.is_panic());
         let msg = err.into_panic().downcast::<String>().unwrap();
-        assert!(msg.contains("block_on called on a runtime worker thread"), "{msg}");
+        assert!(
+            msg.contains("block_on called on a runtime worker thread"),
+            "{msg}"
+        );
 
         let handle = rt.handle().clone();
-        let err = rt.block_on(rt.spawn(async move { handle.block_on(async {}) })).unwrap_err();
+        let err = rt
+            .block_on(rt.spawn(async move { handle.block_on(async {}) }))
+            .unwrap_err();
         assert!(err.is_panic(), "Handle::block_on on a worker panics too");
     });
 }
@@ -207,9 +218,13 @@ fn builder_validates_and_names_threads() {
             })
             .build()
             .unwrap();
-        let name = rt.block_on(rt.spawn(async { std::thread::current().name().unwrap().to_owned() }));
+        let name =
+            rt.block_on(rt.spawn(async { std::thread::current().name().unwrap().to_owned() }));
         let name = name.unwrap();
-        assert!(["custom-0", "custom-1", "custom-2"].contains(&name.as_str()), "{name}");
+        assert!(
+            ["custom-0", "custom-1", "custom-2"].contains(&name.as_str()),
+            "{name}"
+        );
         assert!(eventually(10, || started.load(Ordering::SeqCst) == 3));
         drop(rt);
         assert_eq!(stopped.load(Ordering::SeqCst), 3, "drop joins the workers");
@@ -230,11 +245,21 @@ fn metrics_count_spawns_polls_and_injections() {
         });
         let m = rt.metrics();
         assert_eq!(m.spawned(), 10);
-        assert_eq!(m.injected(), 10, "spawned from the block_on thread: all injected");
+        assert_eq!(
+            m.injected(),
+            10,
+            "spawned from the block_on thread: all injected"
+        );
         assert_eq!(m.polls(), 10);
         assert_eq!(m.global_queue_depth(), 0);
-        assert_eq!(m.worker(0).local_queue_depth() + m.worker(1).local_queue_depth(), 0);
+        assert_eq!(
+            m.worker(0).local_queue_depth() + m.worker(1).local_queue_depth(),
+            0
+        );
         let panic = std::panic::catch_unwind(|| m.worker(2)).unwrap_err();
-        assert!(panic.downcast::<String>().unwrap().contains("has 2 workers"));
+        assert!(panic
+            .downcast::<String>()
+            .unwrap()
+            .contains("has 2 workers"));
     });
 }

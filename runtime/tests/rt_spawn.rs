@@ -14,9 +14,14 @@ fn a_spawned_task_runs_without_being_awaited() {
     within(20, || {
         let rt = Runtime::new().unwrap();
         let (tx, rx) = mpsc::channel();
-        let handle = rt.spawn(async move { tx.send(std::thread::current().name().map(str::to_owned)).unwrap() });
+        let handle = rt.spawn(async move {
+            tx.send(std::thread::current().name().map(str::to_owned))
+                .unwrap()
+        });
         // Nobody polls `handle`, yet the task runs on a worker.
-        let name = rx.recv_timeout(Duration::from_secs(10)).expect("the hot task ran");
+        let name = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the hot task ran");
         assert!(name.unwrap().starts_with("runtime-worker-"));
         drop(handle);
     });
@@ -36,7 +41,8 @@ fn dropping_the_handle_detaches_not_cancels() {
             tx.send(()).unwrap();
         }));
         gate.open();
-        rx.recv_timeout(Duration::from_secs(10)).expect("the detached task finished");
+        rx.recv_timeout(Duration::from_secs(10))
+            .expect("the detached task finished");
         assert!(finished.load(Ordering::SeqCst));
     });
 }
@@ -58,9 +64,14 @@ fn join_handle_gives_the_output_and_is_finished() {
 fn task_ids_are_unique_and_visible_inside() {
     within(20, || {
         let rt = Runtime::new().unwrap();
-        let handles: Vec<_> = (0..100).map(|_| rt.spawn(async { runtime::task::id() })).collect();
+        let handles: Vec<_> = (0..100)
+            .map(|_| rt.spawn(async { runtime::task::id() }))
+            .collect();
         let ids: Vec<_> = handles.iter().map(|h| h.id()).collect();
-        let inner: Vec<_> = handles.into_iter().map(|h| rt.block_on(h).unwrap()).collect();
+        let inner: Vec<_> = handles
+            .into_iter()
+            .map(|h| rt.block_on(h).unwrap())
+            .collect();
         assert_eq!(ids, inner);
         let unique: std::collections::HashSet<_> = ids.iter().collect();
         assert_eq!(unique.len(), 100);
@@ -103,7 +114,10 @@ fn hundred_thousand_tasks_from_four_foreign_threads() {
         assert_eq!(done.load(Ordering::SeqCst), 4 * per_thread);
         let m = rt.metrics();
         assert_eq!(m.spawned(), 4 * per_thread as u64);
-        assert!(m.injected() >= 4 * per_thread as u64, "spawns from outside go through the injector");
+        assert!(
+            m.injected() >= 4 * per_thread as u64,
+            "spawns from outside go through the injector"
+        );
     });
 }
 
@@ -129,7 +143,10 @@ fn ten_thousand_tasks_each_woken_once_from_a_foreign_thread() {
                 g.open();
             }
         });
-        let results: Vec<_> = handles.into_iter().map(|h| rt.block_on(h).unwrap()).collect();
+        let results: Vec<_> = handles
+            .into_iter()
+            .map(|h| rt.block_on(h).unwrap())
+            .collect();
         opener.join().unwrap();
         assert_eq!(results, (0..n).collect::<Vec<_>>());
     });
@@ -168,6 +185,10 @@ fn wakes_from_a_foreign_thread_while_the_task_runs_repoll_once() {
             }
         }));
         assert_eq!(rt.block_on(h).unwrap(), 1);
-        assert_eq!(polls.load(Ordering::SeqCst), 2, "ten wakes during one poll: one re-poll");
+        assert_eq!(
+            polls.load(Ordering::SeqCst),
+            2,
+            "ten wakes during one poll: one re-poll"
+        );
     });
 }

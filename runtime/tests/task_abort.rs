@@ -50,7 +50,10 @@ fn abort_while_pending_drops_the_future() {
             let _token = token;
             g.wait().await;
         });
-        assert!(common::eventually(10, || gate.has_waiter()), "the task is pending on the gate");
+        assert!(
+            common::eventually(10, || gate.has_waiter()),
+            "the task is pending on the gate"
+        );
         let abort = h.abort_handle();
         abort.abort();
         let err = rt.block_on(h).unwrap_err();
@@ -126,6 +129,10 @@ fn a_panicking_destructor_during_abort_is_reported_as_a_panic() {
         h.abort();
         let err = rt.block_on(h).unwrap_err();
         assert!(err.is_panic());
-        assert_eq!(rt.block_on(rt.spawn(async { 3 })).unwrap(), 3, "the worker survived");
+        assert_eq!(
+            rt.block_on(rt.spawn(async { 3 })).unwrap(),
+            3,
+            "the worker survived"
+        );
     });
 }

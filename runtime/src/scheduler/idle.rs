@@ -140,9 +140,15 @@ mod tests {
         let idle = Idle::new(4);
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_searching());
-        assert!(!idle.transition_worker_to_searching(), "2 of 4 already search");
+        assert!(
+            !idle.transition_worker_to_searching(),
+            "2 of 4 already search"
+        );
         assert!(!idle.transition_worker_from_searching());
-        assert!(idle.transition_worker_from_searching(), "the last searcher is told so");
+        assert!(
+            idle.transition_worker_from_searching(),
+            "the last searcher is told so"
+        );
     }
 
     #[test]
@@ -151,7 +157,11 @@ mod tests {
         assert_eq!(idle.worker_to_notify(), None, "nobody is parked");
         idle.transition_worker_to_parked(1, false);
         assert!(idle.transition_worker_to_searching());
-        assert_eq!(idle.worker_to_notify(), None, "a searcher will find the work");
+        assert_eq!(
+            idle.worker_to_notify(),
+            None,
+            "a searcher will find the work"
+        );
         assert!(idle.transition_worker_from_searching());
         assert_eq!(idle.worker_to_notify(), Some(1));
         assert_eq!(idle.num_searching(), 1, "the woken worker searches");

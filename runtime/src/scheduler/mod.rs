@@ -115,9 +115,14 @@ impl Shared {
     {
         let (notified, join) = self.bind(future);
         if let Some(notified) = notified {
-            // Relaxed: a statistic. It is counted with the remote spawns even on a
-            // worker (only the worker itself may touch its own counters).
-            self.spawned_remote.fetch_add(1, Ordering::Relaxed);
+            crate::context::with_core(|core| match core {
+                // On one of our workers: its own single-writer counter.
+                Some(core) if core.belongs_to(self) => core.count_spawn(),
+                // Relaxed: a statistic.
+                _ => {
+                    self.spawned_remote.fetch_add(1, Ordering::Relaxed);
+                }
+            });
             notified.run();
         }
         join
@@ -269,7 +274,11 @@ impl Shared {
                 match deadline {
                     None => self.exited_cvar.wait(&mut exited),
                     Some(deadline) => {
-                        if self.exited_cvar.wait_until(&mut exited, deadline).timed_out() {
+                        if self
+                            .exited_cvar
+                            .wait_until(&mut exited, deadline)
+                            .timed_out()
+                        {
                             break *exited == self.remotes.len();
                         }
                     }
@@ -295,7 +304,11 @@ impl Shared {
         let deadline = Instant::now() + timeout;
         let mut exited = self.exited.lock();
         while *exited < self.remotes.len() {
-            if self.exited_cvar.wait_until(&mut exited, deadline).timed_out() {
+            if self
+                .exited_cvar
+                .wait_until(&mut exited, deadline)
+                .timed_out()
+            {
                 return false;
             }
         }

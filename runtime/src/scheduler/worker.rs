@@ -60,7 +60,12 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
     });
     context::set_core(core.clone());
-    let _enter = context::enter(crate::Handle { shared: shared.clone() }, false);
+    let _enter = context::enter(
+        crate::Handle {
+            shared: shared.clone(),
+        },
+        false,
+    );
     if let Some(f) = &shared.config.on_thread_start {
         f();
     }
@@ -99,7 +104,9 @@ impl Core {
         if let Some(task) = self.lifo.take() {
             return Some(task);
         }
-        self.local.pop().or_else(|| self.shared.pop_injector_batch(&self.local, STEAL_LIMIT))
+        self.local
+            .pop()
+            .or_else(|| self.shared.pop_injector_batch(&self.local, STEAL_LIMIT))
     }
 
     /// Fairness and maintenance for a busy worker: fire due timers, take a batch from
@@ -121,15 +128,15 @@ impl Core {
         // worker polls rather than one task per interval; within the queue's capacity.
         let room = LOCAL_QUEUE_CAPACITY.saturating_sub(self.local.len());
         if room > 1 {
-            self.shared.pop_injector_batch(&self.local, room.min(STEAL_LIMIT))
+            self.shared
+                .pop_injector_batch(&self.local, room.min(STEAL_LIMIT))
         } else {
             self.shared.pop_injector_one()
         }
     }
 
     fn run_task(&self, task: Notified) {
-        if self.is_searching.replace(false) && self.shared.idle.transition_worker_from_searching()
-        {
+        if self.is_searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake a worker to
             // keep searching (idle.rs, rule 2).
             self.shared.notify_parked();
@@ -167,6 +174,11 @@ impl Core {
             self.schedule_local(notified, false, true);
         }
         join
+    }
+
+    /// Counts a spawn made on this worker's thread (`spawn_immediate`).
+    pub(crate) fn count_spawn(&self) {
+        self.counters().spawned.incr(1);
     }
 
     /// A task scheduled from this worker's thread.
@@ -223,7 +235,10 @@ impl Core {
             }
             counters.steal_attempts.incr(1);
             loop {
-                match remotes[victim].stealer.steal_batch_with_limit_and_pop(&self.local, STEAL_LIMIT) {
+                match remotes[victim]
+                    .stealer
+                    .steal_batch_with_limit_and_pop(&self.local, STEAL_LIMIT)
+                {
                     Steal::Success(task) => {
                         counters.steals.incr(1 + self.local.len() as u64);
                         return Some(task);
@@ -240,7 +255,9 @@ impl Core {
     fn park(&self) {
         let shared = &self.shared;
         let was_searching = self.is_searching.replace(false);
-        shared.idle.transition_worker_to_parked(self.index, was_searching);
+        shared
+            .idle
+            .transition_worker_to_parked(self.index, was_searching);
         // SeqCst fence: the rescan below must not be ordered before the announcement
         // (idle.rs: the Dekker argument against a concurrent push).
         fence(Ordering::SeqCst);

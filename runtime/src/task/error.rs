@@ -47,12 +47,21 @@ impl<T> SyncWrapper<T> {
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
-        JoinError { id, repr: Repr::Cancelled }
+        JoinError {
+            id,
+            repr: Repr::Cancelled,
+        }
     }
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let message = panic_message(&*payload);
-        JoinError { id, repr: Repr::Panic { message, payload: SyncWrapper(payload) } }
+        JoinError {
+            id,
+            repr: Repr::Panic {
+                message,
+                payload: SyncWrapper(payload),
+            },
+        }
     }
 
     /// A copy of this error for one awaiter of a [`Shared`](super::Shared) task. A panic
@@ -62,8 +71,13 @@ impl JoinError {
         let repr = match &self.repr {
             Repr::Cancelled => Repr::Cancelled,
             Repr::Panic { message, .. } => {
-                let text = message.clone().unwrap_or_else(|| NON_STRING_PAYLOAD.to_owned());
-                Repr::Panic { message: message.clone(), payload: SyncWrapper(Box::new(text)) }
+                let text = message
+                    .clone()
+                    .unwrap_or_else(|| NON_STRING_PAYLOAD.to_owned());
+                Repr::Panic {
+                    message: message.clone(),
+                    payload: SyncWrapper(Box::new(text)),
+                }
             }
         };
         JoinError { id: self.id, repr }
@@ -86,7 +100,8 @@ impl JoinError {
     ///
     /// Panics if the error is not a panic; see [`try_into_panic`](Self::try_into_panic).
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic().expect("`JoinError::into_panic` called on an error that is not a panic")
+        self.try_into_panic()
+            .expect("`JoinError::into_panic` called on an error that is not a panic")
     }
 
     /// The panic's payload, or the error back if it is not a panic.
@@ -123,7 +138,9 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "task {} was cancelled", self.id),
-            Repr::Panic { message: Some(m), .. } => {
+            Repr::Panic {
+                message: Some(m), ..
+            } => {
                 write!(f, "task {} panicked with message {m:?}", self.id)
             }
             Repr::Panic { message: None, .. } => write!(f, "task {} panicked", self.id),
@@ -135,7 +152,9 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
-            Repr::Panic { message: Some(m), .. } => {
+            Repr::Panic {
+                message: Some(m), ..
+            } => {
                 write!(f, "JoinError::Panic({}, {m:?}, ...)", self.id)
             }
             Repr::Panic { message: None, .. } => write!(f, "JoinError::Panic({}, ...)", self.id),

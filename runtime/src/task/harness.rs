@@ -83,7 +83,11 @@ where
             // direction, and registering a task woken just after it is harmless.)
             self.set_registered(true);
             self.header().state.ref_inc();
-            if let Err(task) = self.cell().scheduler.register(Task::from_raw(self.header_ptr())) {
+            if let Err(task) = self
+                .cell()
+                .scheduler
+                .register(Task::from_raw(self.header_ptr()))
+            {
                 // The registry is closed: the runtime is shutting down. We still hold
                 // RUNNING, so cancel now rather than leave the task unreachable.
                 self.set_registered(false);
@@ -96,7 +100,9 @@ where
             TransitionToIdle::Ok => {}
             TransitionToIdle::OkNotified => {
                 // Woken during its own poll: a yield, so it goes behind the ready tasks.
-                self.cell().scheduler.schedule(Notified::from_raw(self.header_ptr()), true);
+                self.cell()
+                    .scheduler
+                    .schedule(Notified::from_raw(self.header_ptr()), true);
             }
             TransitionToIdle::OkDealloc => self.dealloc(),
             TransitionToIdle::Cancelled => self.cancel_and_complete(),
@@ -223,7 +229,9 @@ where
                 // SAFETY: rule J3, as above: the handle does not write the field while
                 // JOIN_WAKER is set.
                 let w = unsafe { &*w };
-                w.as_ref().expect("JOIN_WAKER is set only with a waker in place").wake_by_ref();
+                w.as_ref()
+                    .expect("JOIN_WAKER is set only with a waker in place")
+                    .wake_by_ref();
             });
             let after = self.header().state.unset_join_waker_after_complete();
             if !after.is_join_interested() {
@@ -259,7 +267,9 @@ where
             if same {
                 return false;
             }
-            state.unset_join_waker().and_then(|()| self.publish_join_waker(waker.clone()))
+            state
+                .unset_join_waker()
+                .and_then(|()| self.publish_join_waker(waker.clone()))
         };
         match res {
             Ok(()) => false,
@@ -359,7 +369,10 @@ where
 {
     // SAFETY: forwarded from the caller.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    harness.cell().scheduler.schedule(Notified::from_raw(ptr), false);
+    harness
+        .cell()
+        .scheduler
+        .schedule(Notified::from_raw(ptr), false);
 }
 
 /// # Safety

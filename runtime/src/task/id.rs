@@ -41,7 +41,11 @@ impl Id {
         let n = LOCAL
             .try_with(|local| {
                 let (next, end) = local.get();
-                let (next, end) = if next == end { Id::take_block() } else { (next, end) };
+                let (next, end) = if next == end {
+                    Id::take_block()
+                } else {
+                    (next, end)
+                };
                 local.set((next + 1, end));
                 next
             })
@@ -78,7 +82,9 @@ mod tests {
     fn ids_are_unique_across_threads() {
         let per_thread = if cfg!(miri) { 50 } else { 5000 };
         let threads: Vec<_> = (0..4)
-            .map(|_| std::thread::spawn(move || (0..per_thread).map(|_| Id::next()).collect::<Vec<_>>()))
+            .map(|_| {
+                std::thread::spawn(move || (0..per_thread).map(|_| Id::next()).collect::<Vec<_>>())
+            })
             .collect();
         let mut all = HashSet::new();
         for t in threads {

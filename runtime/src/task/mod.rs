@@ -150,9 +150,9 @@ pub use self::id::Id;
 pub use self::join::JoinHandle;
 pub use self::join_all::{join_all, JoinAll};
 pub use self::join_set::JoinSet;
-pub use self::shared::Shared;
 pub(crate) use self::raw::new_task;
 pub(crate) use self::registry::Registry;
+pub use self::shared::Shared;
 pub use self::yield_now::yield_now;
 
 use self::raw::Header;

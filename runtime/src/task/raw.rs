@@ -109,7 +109,11 @@ where
             state: State::new(),
             vtable: &VtableFor::<F, S>::VTABLE,
             id,
-            links: UnsafeCell::new(Links { prev: None, next: None, linked: false }),
+            links: UnsafeCell::new(Links {
+                prev: None,
+                next: None,
+                linked: false,
+            }),
             registered: UnsafeCell::new(false),
         },
         scheduler,

@@ -33,9 +33,18 @@ impl Registry {
     pub(crate) fn new(min_shards: usize) -> Registry {
         let n = min_shards.max(1).next_power_of_two();
         let shards = (0..n)
-            .map(|_| CachePadded::new(Mutex::new(Shard { head: None, len: 0, closed: false })))
+            .map(|_| {
+                CachePadded::new(Mutex::new(Shard {
+                    head: None,
+                    len: 0,
+                    closed: false,
+                }))
+            })
             .collect();
-        Registry { shards, mask: n as u64 - 1 }
+        Registry {
+            shards,
+            mask: n as u64 - 1,
+        }
     }
 
     fn shard(&self, header: NonNull<Header>) -> &Mutex<Shard> {
@@ -63,7 +72,9 @@ impl Registry {
                 links.linked = true;
             });
             if let Some(old) = old_head {
-                old.as_ref().links.with_mut(|links| (*links).prev = Some(raw));
+                old.as_ref()
+                    .links
+                    .with_mut(|links| (*links).prev = Some(raw));
             }
         }
         shard.head = Some(raw);
@@ -122,12 +133,6 @@ impl Registry {
             shard.len = 0;
         }
         all
-    }
-
-    /// How many tasks are live (spawned and not yet complete).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().len).sum()
     }
 }
 

@@ -44,7 +44,14 @@ pub(super) const REF_ONE: usize = 1 << REF_SHIFT;
 const REF_MASK: usize = !FLAGS_MASK;
 
 const _: () = {
-    let flags = [RUNNING, COMPLETE, NOTIFIED, CANCELLED, JOIN_INTEREST, JOIN_WAKER];
+    let flags = [
+        RUNNING,
+        COMPLETE,
+        NOTIFIED,
+        CANCELLED,
+        JOIN_INTEREST,
+        JOIN_WAKER,
+    ];
     let mut seen = 0;
     let mut i = 0;
     while i < flags.len() {
@@ -53,14 +60,17 @@ const _: () = {
         seen |= flags[i];
         i += 1;
     }
-    assert!(seen == FLAGS_MASK, "the flags fill exactly the bits below the count");
+    assert!(
+        seen == FLAGS_MASK,
+        "the flags fill exactly the bits below the count"
+    );
     assert!(REF_MASK & FLAGS_MASK == 0);
 };
 
 /// The state at spawn: two references (the `JoinHandle` and the `Notified` that is
 /// about to be queued), `JOIN_INTEREST`, and `NOTIFIED` because that first `Notified`
 /// exists. The registry's reference comes later, if the task ever waits (rule L2).
-const INITIAL: usize = 2 * REF_ONE | JOIN_INTEREST | NOTIFIED;
+const INITIAL: usize = (2 * REF_ONE) | JOIN_INTEREST | NOTIFIED;
 
 /// The atomic state word.
 pub(super) struct State {
@@ -127,7 +137,9 @@ pub(super) enum TransitionToNotified {
 
 impl State {
     pub(super) fn new() -> State {
-        State { val: AtomicUsize::new(INITIAL) }
+        State {
+            val: AtomicUsize::new(INITIAL),
+        }
     }
 
     /// Reads the state. Acquire: pairs with the AcqRel of every transition, so a reader
@@ -145,10 +157,12 @@ impl State {
         loop {
             let (out, next) = f(curr);
             let Some(next) = next else { return out };
-            match self
-                .val
-                .compare_exchange_weak(curr.0, next.0, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.val.compare_exchange_weak(
+                curr.0,
+                next.0,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return out,
                 Err(actual) => curr = Snapshot(actual),
             }
@@ -349,7 +363,10 @@ impl State {
     /// The `JoinHandle` is dropped (rules O2, J4): clear `JOIN_INTEREST` and, where
     /// the handle has nothing left to do, release its reference in the same CAS.
     /// `saw_complete`: the handle already dropped the output of the completed task.
-    pub(super) fn transition_to_join_handle_dropped(&self, saw_complete: bool) -> JoinHandleDropped {
+    pub(super) fn transition_to_join_handle_dropped(
+        &self,
+        saw_complete: bool,
+    ) -> JoinHandleDropped {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested());
             if s.is_complete() && !saw_complete {
@@ -365,7 +382,12 @@ impl State {
                 return (JoinHandleDropped::TakeWaker, Some(s));
             }
             s.ref_dec();
-            (JoinHandleDropped::Released { dealloc: s.ref_count() == 0 }, Some(s))
+            (
+                JoinHandleDropped::Released {
+                    dealloc: s.ref_count() == 0,
+                },
+                Some(s),
+            )
         })
     }
 
@@ -461,7 +483,10 @@ mod tests {
         assert_eq!(s.ref_count(), 2);
         assert!(s.is_notified() && s.is_join_interested());
         assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
-        assert_eq!(format!("{s:?}"), "Snapshot(refs=2 | NOTIFIED | JOIN_INTEREST)");
+        assert_eq!(
+            format!("{s:?}"),
+            "Snapshot(refs=2 | NOTIFIED | JOIN_INTEREST)"
+        );
     }
 
     #[test]
@@ -469,12 +494,22 @@ mod tests {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         // Two wakes during the poll: the first marks it, the second is absorbed.
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(state.transition_to_idle(), TransitionToIdle::OkNotified);
         let s = state.load();
         assert!(s.is_notified() && !s.is_running());
-        assert_eq!(s.ref_count(), 2, "the runner's reference became the Notified");
+        assert_eq!(
+            s.ref_count(),
+            2,
+            "the runner's reference became the Notified"
+        );
     }
 
     #[test]
@@ -483,9 +518,15 @@ mod tests {
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
         assert_eq!(state.load().ref_count(), 1);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::Submit);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::Submit
+        );
         assert_eq!(state.load().ref_count(), 2);
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
     }
 
     #[test]
@@ -493,27 +534,48 @@ mod tests {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Ok);
-        assert_eq!(state.transition_to_notified_and_cancel(), TransitionToNotified::Submit);
-        assert_eq!(state.transition_to_notified_and_cancel(), TransitionToNotified::DoNothing);
-        assert_eq!(state.transition_to_running(), TransitionToRunning::Cancelled);
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::Submit
+        );
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(
+            state.transition_to_running(),
+            TransitionToRunning::Cancelled
+        );
     }
 
     #[test]
     fn abort_while_running_is_seen_at_idle() {
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(state.transition_to_notified_and_cancel(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::DoNothing
+        );
         assert_eq!(state.transition_to_idle(), TransitionToIdle::Cancelled);
-        assert!(state.load().is_running(), "the runner keeps RUNNING to cancel");
+        assert!(
+            state.load().is_running(),
+            "the runner keeps RUNNING to cancel"
+        );
     }
 
     #[test]
     fn shutdown_takes_an_idle_task_and_leaves_a_running_one() {
         let state = State::new();
-        assert!(state.transition_to_shutdown(), "idle (queued) task: shutdown owns it");
+        assert!(
+            state.transition_to_shutdown(),
+            "idle (queued) task: shutdown owns it"
+        );
         assert_eq!(state.transition_to_running(), TransitionToRunning::Failed);
         let running = State::new();
-        assert_eq!(running.transition_to_running(), TransitionToRunning::Success);
+        assert_eq!(
+            running.transition_to_running(),
+            TransitionToRunning::Success
+        );
         assert!(!running.transition_to_shutdown());
         assert_eq!(running.transition_to_idle(), TransitionToIdle::Cancelled);
     }
@@ -525,8 +587,14 @@ mod tests {
         let prev = state.transition_to_complete();
         assert!(prev.is_join_interested());
         assert!(state.load().is_complete() && !state.load().is_running());
-        assert_eq!(state.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
-        assert_eq!(state.transition_to_notified_and_cancel(), TransitionToNotified::DoNothing);
+        assert_eq!(
+            state.transition_to_notified_by_ref(),
+            TransitionToNotified::DoNothing
+        );
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::DoNothing
+        );
         assert!(!state.transition_to_shutdown());
     }
 
@@ -539,7 +607,10 @@ mod tests {
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         let prev = state.transition_to_complete();
         assert!(prev.is_join_waker_set());
-        assert!(state.unset_join_waker().is_err(), "complete: the handle reads the output");
+        assert!(
+            state.unset_join_waker().is_err(),
+            "complete: the handle reads the output"
+        );
         let after = state.unset_join_waker_after_complete();
         assert!(after.is_join_interested() && !after.is_join_waker_set());
         assert_eq!(
@@ -571,19 +642,33 @@ mod tests {
         // Handle gone after the output was stored: slow path (the completer drops it).
         let state = State::new();
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(state.transition_to_join_handle_dropped(false), JoinHandleDropped::Released { dealloc: false });
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::Released { dealloc: false }
+        );
         assert_eq!(state.transition_to_complete_and_release(1, true), Err(()));
-        assert_eq!(state.transition_to_complete_and_release(1, false), Ok(true), "last reference");
+        assert_eq!(
+            state.transition_to_complete_and_release(1, false),
+            Ok(true),
+            "last reference"
+        );
     }
 
     #[test]
     fn dropping_the_handle_before_completion_takes_the_waker() {
         let state = State::new();
         assert!(state.set_join_waker().is_ok());
-        assert_eq!(state.transition_to_join_handle_dropped(false), JoinHandleDropped::TakeWaker);
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::TakeWaker
+        );
         let s = state.load();
         assert!(!s.is_join_interested() && !s.is_join_waker_set());
-        assert_eq!(s.ref_count(), 2, "the handle releases its reference after the waker");
+        assert_eq!(
+            s.ref_count(),
+            2,
+            "the handle releases its reference after the waker"
+        );
     }
 
     #[test]
