@@ -86,3 +86,8 @@ pub mod __private {
 pub mod __loom {
     pub use crate::loom_support::{scheduler, task};
 }
+
+/// The README's code blocks, compiled and run as doctests so its examples stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
