@@ -14,7 +14,9 @@ use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::raw::{Cell, Header, Stage};
-use super::state::{JoinHandleDropped, Snapshot, TransitionToIdle, TransitionToRunning};
+use super::state::{
+    JoinHandleDropped, Snapshot, TransitionToIdle, TransitionToRunning, TransitionToShutdown,
+};
 use super::{waker, JoinError, Notified, Schedule, Task, TaskRef};
 use crate::context;
 
@@ -432,7 +434,7 @@ where
 {
     // SAFETY: forwarded from the caller.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    if harness.header().state.transition_to_shutdown() {
+    if harness.header().state.transition_to_shutdown() == TransitionToShutdown::Cancel {
         // We hold RUNNING now; the reference we were given serves as the runner's
         // reference, which `complete` releases.
         harness.cancel_and_complete();

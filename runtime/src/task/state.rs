@@ -110,6 +110,18 @@ pub(super) enum TransitionToIdle {
     Cancelled,
 }
 
+/// What `transition_to_shutdown` found.
+#[must_use]
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum TransitionToShutdown {
+    /// The caller now holds `RUNNING`: it must cancel the task in place.
+    Cancel,
+    /// Another thread is running the task; it sees `CANCELLED` after its poll.
+    Running,
+    /// Already complete: nothing to do.
+    Complete,
+}
+
 /// What dropping a `JoinHandle` must do next.
 #[must_use]
 #[derive(Debug, PartialEq, Eq)]
@@ -288,18 +300,18 @@ impl State {
     }
 
     /// Shutdown: mark the task cancelled and, if nobody is running it, take `RUNNING` so
-    /// the caller cancels it in place. Returns whether the caller now holds `RUNNING`.
-    pub(super) fn transition_to_shutdown(&self) -> bool {
+    /// the caller cancels it in place.
+    pub(super) fn transition_to_shutdown(&self) -> TransitionToShutdown {
         self.fetch_update(|mut s| {
             if s.is_complete() {
-                return (false, None);
+                return (TransitionToShutdown::Complete, None);
             }
-            let idle = !s.is_running();
             s.set(CANCELLED);
-            if idle {
-                s.set(RUNNING);
+            if s.is_running() {
+                return (TransitionToShutdown::Running, Some(s));
             }
-            (idle, Some(s))
+            s.set(RUNNING);
+            (TransitionToShutdown::Cancel, Some(s))
         })
     }
 
@@ -566,8 +578,9 @@ mod tests {
     #[test]
     fn shutdown_takes_an_idle_task_and_leaves_a_running_one() {
         let state = State::new();
-        assert!(
+        assert_eq!(
             state.transition_to_shutdown(),
+            TransitionToShutdown::Cancel,
             "idle (queued) task: shutdown owns it"
         );
         assert_eq!(state.transition_to_running(), TransitionToRunning::Failed);
@@ -576,7 +589,10 @@ mod tests {
             running.transition_to_running(),
             TransitionToRunning::Success
         );
-        assert!(!running.transition_to_shutdown());
+        assert_eq!(
+            running.transition_to_shutdown(),
+            TransitionToShutdown::Running
+        );
         assert_eq!(running.transition_to_idle(), TransitionToIdle::Cancelled);
     }
 
@@ -595,7 +611,10 @@ mod tests {
             state.transition_to_notified_and_cancel(),
             TransitionToNotified::DoNothing
         );
-        assert!(!state.transition_to_shutdown());
+        assert_eq!(
+            state.transition_to_shutdown(),
+            TransitionToShutdown::Complete
+        );
     }
 
     #[test]
