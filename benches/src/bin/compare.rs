@@ -40,6 +40,9 @@ usage: compare [options]
 
 The worker count of every runtime is $BENCH_WORKERS (default 2).";
 
+/// Pause before each sample, so the previous contender's threads are idle.
+const SETTLE: Duration = Duration::from_millis(2);
+
 /// Target ratio ours / fastest peer on the spawn workloads.
 const SPAWN_TARGET: f64 = 0.8;
 /// Target ratio ours / fastest peer on the other workloads.
@@ -248,6 +251,9 @@ fn measure(contenders: &[Contender<'_>], opts: &Options) -> Vec<Series> {
         .collect();
     for _ in 0..runs {
         for (s, c) in series.iter_mut().zip(contenders) {
+            // Let the previous contender's threads go idle (rayon's and tokio's
+            // spin a while before they sleep) so they do not eat this one's CPU.
+            std::thread::sleep(SETTLE);
             let total = c.timed.time(s.iters);
             s.samples.push(total / s.iters as u32);
         }
