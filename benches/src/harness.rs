@@ -43,9 +43,9 @@ pub trait AnyRuntime {
     /// Runs `iters` iterations of `workload` and returns the time taken,
     /// setup excluded.
     fn time(&self, workload: Workload, iters: u64) -> Duration;
-    /// How much one iteration of `workload` moves the runtime's own counters
-    /// (empty for runtimes without counters).
-    fn counters_per_iteration(&self, workload: Workload) -> Vec<(&'static str, u64)>;
+    /// How much one iteration of `workload` moves the runtime's own counters,
+    /// averaged over `iters` iterations (empty for runtimes without counters).
+    fn counters_per_iteration(&self, workload: Workload, iters: u64) -> Vec<(&'static str, u64)>;
 }
 
 impl<E: Executor> AnyRuntime for E {
@@ -65,14 +65,15 @@ impl<E: Executor> AnyRuntime for E {
         workload.time(self, iters)
     }
 
-    fn counters_per_iteration(&self, workload: Workload) -> Vec<(&'static str, u64)> {
+    fn counters_per_iteration(&self, workload: Workload, iters: u64) -> Vec<(&'static str, u64)> {
+        let iters = iters.max(1);
         let before = self.counters();
-        workload.time(self, 1);
+        workload.time(self, iters);
         let after = self.counters();
         before
             .into_iter()
             .zip(after)
-            .map(|((name, b), (_, a))| (name, a.wrapping_sub(b)))
+            .map(|((name, b), (_, a))| (name, a.wrapping_sub(b) / iters))
             .collect()
     }
 }

@@ -34,11 +34,14 @@ usage: compare [options]
   --stat STAT       median (default) or min: the per-runtime figure the table
                     and ratios use; min is steadier on a loaded machine
   --no-refs         skip the floor and rayon reference lines
-  --metrics         also print what one iteration of each workload does to
-                    the counters of runtimes that have them (ours)
+  --metrics         also print what an iteration of each workload does to the
+                    counters of runtimes that have them (ours), mean of 10
   -h, --help        this text
 
 The worker count of every runtime is $BENCH_WORKERS (default 2).";
+
+/// Iterations `--metrics` averages the counters over.
+const METRICS_ITERS: u64 = 10;
 
 /// Pause before each sample, so the previous contender's threads are idle.
 const SETTLE: Duration = Duration::from_millis(2);
@@ -538,12 +541,16 @@ fn metrics_report(runtimes: &[Box<dyn AnyRuntime>], workloads: &[Workload]) -> S
     for rt in runtimes {
         let mut header_done = false;
         for &workload in workloads {
-            let counters = rt.counters_per_iteration(workload);
+            let counters = rt.counters_per_iteration(workload, METRICS_ITERS);
             if counters.is_empty() {
                 break;
             }
             if !header_done {
-                let _ = writeln!(out, "\n### {} counters per iteration\n", rt.name());
+                let _ = writeln!(
+                    out,
+                    "\n### {} counters per iteration (mean of {METRICS_ITERS})\n",
+                    rt.name()
+                );
                 let names: Vec<_> = counters.iter().map(|(n, _)| *n).collect();
                 let _ = writeln!(out, "| workload | {} |", names.join(" | "));
                 let _ = writeln!(out, "|---|{}", "---:|".repeat(names.len()));
