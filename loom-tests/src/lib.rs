@@ -19,9 +19,12 @@
 //! # Proving the models can fail
 //!
 //! `RUSTFLAGS="--cfg loom --cfg loom_broken"` compiles the runtime with one ordering
-//! deliberately broken (`task/state.rs`, `transition_to_idle`: the runner ignores a
-//! wake that arrived during its poll, so a wake is lost). `tests/task.rs`'s
-//! `wake_while_running_requeues_exactly_once` then fails. CI never sets `loom_broken`.
+//! deliberately broken (`task/state.rs`, `transition_to_complete`: `Relaxed` instead
+//! of `AcqRel`, so the stored output is no longer published to the joiner that sees
+//! `COMPLETE`). loom then reports a causality violation on the task's stage in the
+//! join models (`tests/task.rs`: `join_waker_replaced_vs_complete`); `.ci/loom.sh
+//! --broken` runs that check and fails unless loom catches it. CI never sets
+//! `loom_broken`.
 #![cfg(loom)]
 
 use std::future::Future;
@@ -218,13 +221,13 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
     }
 }
 
-/// Runs `f` under loom with the bounds from the environment (`LOOM_MAX_PREEMPTIONS`,
-/// `LOOM_MAX_BRANCHES`), defaulting the preemption bound to `default_preemptions`.
-pub fn model(default_preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+/// Runs `f` under loom with the model's own preemption bound `preemptions` (the
+/// models state theirs: 3 for the small task models, 2 or 1 for the worker-loop ones)
+/// and the branch bound from `LOOM_MAX_BRANCHES`. `LOOM_MAX_PREEMPTIONS` does not
+/// override it (it still bounds the models that call `loom::model` directly).
+pub fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(default_preemptions);
-    }
+    builder.preemption_bound = Some(preemptions);
     let executions = std::sync::Arc::new(AtomicUsize::new(0));
     let counter = executions.clone();
     builder.check(move || {

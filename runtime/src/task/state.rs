@@ -235,7 +235,14 @@ impl State {
         const DELTA: usize = RUNNING | COMPLETE;
         // AcqRel: Release publishes the stored output to the `JoinHandle` that will see
         // COMPLETE; Acquire sees the join waker the handle stored before JOIN_WAKER.
-        let prev = Snapshot(self.val.fetch_xor(DELTA, Ordering::AcqRel));
+        #[cfg(not(loom_broken))]
+        let order = Ordering::AcqRel;
+        // Deliberately wrong, to prove the loom models can fail (loom-tests docs): the
+        // output is no longer published, so a joiner that sees COMPLETE races with the
+        // completer's write of the stage. Never set outside that check.
+        #[cfg(loom_broken)]
+        let order = Ordering::Relaxed;
+        let prev = Snapshot(self.val.fetch_xor(DELTA, order));
         debug_assert!(prev.is_running() && !prev.is_complete(), "{prev:?}");
         prev
     }
