@@ -53,6 +53,10 @@ pub trait Executor: Sized + Send + Sync + 'static {
     /// Whether this is our runtime (`runtime`), as opposed to a peer.
     const OURS: bool = false;
 
+    /// Whether this is a baseline build of our runtime (`ab.sh`): shown next
+    /// to ours for before/after ratios, never counted as a peer.
+    const BASELINE: bool = false;
+
     /// Whether a task that wakes itself while being polled is polled again in
     /// place instead of going back to a queue. When true, `yield_now` does not
     /// reach the scheduler and the `yield_many` figure measures no scheduling.

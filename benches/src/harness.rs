@@ -37,6 +37,8 @@ pub trait AnyRuntime {
     fn name(&self) -> &'static str;
     /// Whether it is ours rather than a peer.
     fn is_ours(&self) -> bool;
+    /// Whether it is a baseline build of ours (see `ab.sh`).
+    fn is_baseline(&self) -> bool;
     /// Whether its figure for `workload` measures scheduling (see
     /// [`Workload::is_meaningful_for`]).
     fn is_meaningful(&self, workload: Workload) -> bool;
@@ -55,6 +57,10 @@ impl<E: Executor> AnyRuntime for E {
 
     fn is_ours(&self) -> bool {
         E::OURS
+    }
+
+    fn is_baseline(&self) -> bool {
+        E::BASELINE
     }
 
     fn is_meaningful(&self, workload: Workload) -> bool {
@@ -84,6 +90,7 @@ pub const RUNTIMES: &[&str] = &[
     AsyncExecutor::NAME,
     FuturesPool::NAME,
     Ours::NAME,
+    // ab.sh: baseline name here
 ];
 
 /// Builds the runtimes whose names `keep` accepts, each with `workers`
@@ -102,6 +109,7 @@ pub fn runtimes(workers: usize, keep: impl Fn(&str) -> bool) -> Vec<Box<dyn AnyR
     if keep(Ours::NAME) {
         list.push(Box::new(Ours::new(workers)));
     }
+    // ab.sh: baseline runtime here
     list
 }
 

@@ -236,6 +236,9 @@ enum Kind {
     Peer,
     /// rayon's `join` or the floor: shown, never "the fastest peer".
     Reference,
+    /// A baseline build of ours (`ab.sh`): a column and an ours / baseline
+    /// ratio, never "the fastest peer".
+    Baseline,
 }
 
 /// Times every contender `runs` times, round-robin, and returns the series.
@@ -372,6 +375,13 @@ fn report(
         let _ = write!(header, " {name} |");
         rule.push_str("---:|");
     }
+    let has_baseline = rows
+        .iter()
+        .any(|r| r.series.iter().any(|s| s.kind == Kind::Baseline));
+    if has_ours && has_baseline {
+        header.push_str(" ours / baseline |");
+        rule.push_str("---:|");
+    }
     if has_ours && has_tokio {
         header.push_str(" ours / tokio |");
         rule.push_str("---:|");
@@ -412,6 +422,19 @@ fn report(
             .iter()
             .filter(|s| s.is_peer() && s.meaningful)
             .min_by_key(|s| s.headline());
+        if has_ours && has_baseline {
+            let baseline = row
+                .series
+                .iter()
+                .find(|s| s.kind == Kind::Baseline)
+                .map(Series::headline);
+            match (ours, baseline) {
+                (Some(o), Some(b)) => {
+                    let _ = write!(line, " {:.2}× |", ratio(o, b));
+                }
+                _ => line.push_str(" – |"),
+            }
+        }
         if has_ours && has_tokio {
             match (ours, tokio) {
                 (Some(o), Some(t)) => {
@@ -606,7 +629,13 @@ fn main() -> ExitCode {
             .zip(&timers)
             .map(|(rt, timed)| Contender {
                 name: rt.name(),
-                kind: if rt.is_ours() { Kind::Ours } else { Kind::Peer },
+                kind: if rt.is_ours() {
+                    Kind::Ours
+                } else if rt.is_baseline() {
+                    Kind::Baseline
+                } else {
+                    Kind::Peer
+                },
                 meaningful: rt.is_meaningful(workload),
                 timed,
             })
