@@ -21,6 +21,16 @@ const INJECTOR_CHECK_TARGET: Duration = Duration::from_micros(100);
 const MIN_INJECTOR_INTERVAL: u32 = 2;
 const MAX_INJECTOR_INTERVAL: u32 = 61;
 
+/// Backlog mode: a worker whose local queue is shorter than this, and whose fairness
+/// check finds that at least `BACKLOG_BURST` tasks arrived from outside since its last
+/// check and the injector still holds some, drains the injector ahead of its local
+/// queue (in small batches) until it is empty: a burst of outside spawns then runs at
+/// the rate the worker polls, not one batch per interval. A worker with a longer queue
+/// has plenty of its own work, and tasks that reached the injector by a spill (not from
+/// outside) do not count, so local fan-outs keep their order.
+const BACKLOG_LOCAL_MAX: usize = 32;
+const BACKLOG_BURST: u64 = 16;
+
 /// Polls in a row that may come from the LIFO slot before the slot's task goes to the
 /// back of the queue, so two tasks waking each other cannot starve the rest.
 const MAX_LIFO_POLLS: u32 = 3;
@@ -42,6 +52,9 @@ pub(crate) struct Core {
     check_interval: Cell<u32>,
     /// When the injector was last checked, to adapt `check_interval`.
     last_check: Cell<Instant>,
+    /// Backlog mode (see `BACKLOG_LOCAL_MAX`), and `Shared::injected` at the last check.
+    drain_injector: Cell<bool>,
+    injected_at_check: Cell<u64>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
 }
@@ -56,6 +69,8 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         polls_since_check: Cell::new(0),
         check_interval: Cell::new(MAX_INJECTOR_INTERVAL),
         last_check: Cell::new(Instant::now()),
+        drain_injector: Cell::new(false),
+        injected_at_check: Cell::new(0),
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
     });
@@ -96,6 +111,18 @@ impl Core {
     }
 
     fn next_task(&self) -> Option<Notified> {
+        if self.drain_injector.get() {
+            let len = self.local.len();
+            if len < BACKLOG_LOCAL_MAX {
+                // Small batches that keep the local queue short, so the next call
+                // comes back here soon.
+                let limit = BACKLOG_LOCAL_MAX / 2 - len.min(BACKLOG_LOCAL_MAX / 2 - 1);
+                if let Some(task) = self.shared.pop_injector_batch(&self.local, limit) {
+                    return Some(task);
+                }
+            }
+            self.drain_injector.set(false);
+        }
         if self.polls_since_check.get() >= self.check_interval.get() {
             if let Some(task) = self.check_injector() {
                 return Some(task);
@@ -126,6 +153,20 @@ impl Core {
         self.check_interval.set(interval as u32);
         // A batch, not one task, so a burst of outside spawns drains at the rate the
         // worker polls rather than one task per interval; within the queue's capacity.
+        // Relaxed: a statistic used as a hint; a stale value only delays backlog mode
+        // to the next check.
+        let injected = self.shared.injected.load(Ordering::Relaxed);
+        let arrived = injected.wrapping_sub(self.injected_at_check.replace(injected));
+        if arrived >= BACKLOG_BURST && self.local.len() < BACKLOG_LOCAL_MAX {
+            let task = self
+                .shared
+                .pop_injector_batch(&self.local, BACKLOG_LOCAL_MAX / 2);
+            if task.is_some() && !self.shared.injector.is_empty() {
+                self.drain_injector.set(true);
+            }
+            return task;
+        }
+        // Plenty of local work: a batch, within the queue's capacity, behind it.
         let room = LOCAL_QUEUE_CAPACITY.saturating_sub(self.local.len());
         if room > 1 {
             self.shared
