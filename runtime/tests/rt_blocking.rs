@@ -1,5 +1,7 @@
 //! `spawn_blocking`: the blocking pool.
 
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread;
@@ -7,18 +9,7 @@ use std::time::{Duration, Instant};
 
 use runtime::{Builder, Handle, Runtime};
 
-/// Runs `body` on its own thread and fails if it takes longer than `limit`.
-fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
+use common::bounded;
 
 fn new_rt(workers: usize) -> Runtime {
     Builder::new().worker_threads(workers).build().unwrap()

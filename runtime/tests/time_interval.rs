@@ -1,22 +1,13 @@
 //! `interval`: first tick immediate, later ones a period apart, missed ticks skipped.
 
-use std::sync::mpsc;
+mod common;
+
 use std::thread;
 use std::time::Duration;
 
 use runtime::time::{interval, interval_at, Instant};
 
-fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
+use common::bounded;
 
 #[test]
 fn the_first_tick_is_immediate_and_later_ones_a_period_apart() {

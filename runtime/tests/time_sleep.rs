@@ -1,9 +1,11 @@
 //! `sleep`, `sleep_until` and `Sleep`: accuracy, many sleeps, reset, busy workers.
 
+mod common;
+
 use std::future::poll_fn;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::task::Poll;
 use std::thread;
 use std::time::Duration;
@@ -11,18 +13,7 @@ use std::time::Duration;
 use runtime::time::{sleep, sleep_until, Instant, Sleep};
 use runtime::{Builder, Runtime};
 
-/// Runs `body` on its own thread and fails if it takes longer than `limit`.
-fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
+use common::bounded;
 
 fn new_rt(workers: usize) -> Runtime {
     Builder::new().worker_threads(workers).build().unwrap()

@@ -1,22 +1,14 @@
 //! `timeout` and `Elapsed`.
 
+mod common;
+
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
 use runtime::time::{sleep, timeout, timeout_at, Elapsed, Instant};
 
-fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
-    let (tx, rx) = mpsc::channel();
-    thread::spawn(move || {
-        let _ = tx.send(body());
-    });
-    match rx.recv_timeout(limit) {
-        Ok(value) => value,
-        Err(mpsc::RecvTimeoutError::Timeout) => panic!("the test did not finish within {limit:?}"),
-        Err(mpsc::RecvTimeoutError::Disconnected) => panic!("the test body panicked"),
-    }
-}
+use common::bounded;
 
 const _: () = {
     const fn contract<

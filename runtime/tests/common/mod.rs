@@ -31,6 +31,11 @@ pub fn within<T: Send + 'static>(secs: u64, f: impl FnOnce() -> T + Send + 'stat
     }
 }
 
+/// [`within`] with the bound as a `Duration` (rounded up to whole seconds).
+pub fn bounded<T: Send + 'static>(limit: Duration, body: impl FnOnce() -> T + Send + 'static) -> T {
+    within(limit.as_secs() + u64::from(limit.subsec_nanos() > 0), body)
+}
+
 /// A one-shot gate: a future that completes once `open` is called, from any thread.
 #[derive(Clone, Default)]
 pub struct Gate {
