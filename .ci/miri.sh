@@ -28,7 +28,7 @@ for t in "${SUBSET[@]}"; do
   fi
 done
 
-cargo +nightly miri test -p runtime --lib "${tests[@]}" 2>&1 | tee /tmp/miri-ci.$$.log
+cargo +nightly miri test --no-fail-fast -p runtime --lib "${tests[@]}" 2>&1 | tee /tmp/miri-ci.$$.log
 status=${PIPESTATUS[0]}
 passed=$(grep -o '[0-9]* passed' /tmp/miri-ci.$$.log | awk '{s+=$1} END {print s+0}')
 ignored=$(grep -o '[0-9]* ignored' /tmp/miri-ci.$$.log | awk '{s+=$1} END {print s+0}')
