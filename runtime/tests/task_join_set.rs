@@ -109,7 +109,8 @@ fn join_next_in_a_select_loop_loses_nothing() {
     within(30, || {
         let rt = rt(4);
         rt.block_on(async {
-            const N: usize = 200;
+            // Smaller under Miri, which interprets every step.
+            const N: usize = if cfg!(miri) { 20 } else { 200 };
             let gates: Vec<Gate> = (0..N).map(|_| Gate::new()).collect();
             let mut set = JoinSet::new();
             for (i, gate) in gates.iter().enumerate() {
@@ -185,12 +186,14 @@ fn dropping_the_set_aborts_what_is_left() {
 
 #[test]
 fn shutdown_drops_every_future_before_it_returns() {
+    // Smaller under Miri, which interprets every step.
+    const TASKS: usize = if cfg!(miri) { 10 } else { 100 };
     within(20, || {
         let rt = rt(4);
         let counter = DropCounter::new();
         rt.block_on(async {
             let mut set = JoinSet::new();
-            for i in 0..100 {
+            for i in 0..TASKS {
                 let token = counter.token();
                 set.spawn(async move {
                     let _token = token;
@@ -206,7 +209,7 @@ fn shutdown_drops_every_future_before_it_returns() {
             }
             runtime::yield_now().await;
             set.shutdown().await;
-            assert_eq!(counter.dropped(), 100);
+            assert_eq!(counter.dropped(), TASKS);
             assert!(set.is_empty());
             assert!(set.join_next().await.is_none());
         });
@@ -264,24 +267,26 @@ fn a_panic_is_one_result_among_the_others() {
 
 #[test]
 fn many_tasks_all_come_out_once() {
+    // Smaller under Miri, which interprets every step.
+    const N: u64 = if cfg!(miri) { 200 } else { 20_000 };
     within(60, || {
         let rt = rt(4);
         let before = rt.metrics().spawned();
         let sum = rt.block_on(async {
             let mut set = JoinSet::new();
-            for i in 0..20_000u64 {
+            for i in 0..N {
                 set.spawn(async move { i });
             }
-            assert_eq!(set.len(), 20_000);
+            assert_eq!(set.len() as u64, N);
             let mut sum = 0;
             while let Some(r) = set.join_next().await {
                 sum += r.unwrap();
             }
             sum
         });
-        assert_eq!(sum, 20_000 * 19_999 / 2);
+        assert_eq!(sum, N * (N - 1) / 2);
         // JoinSet::spawn counts in the metrics like any spawn.
-        assert_eq!(rt.metrics().spawned() - before, 20_000);
+        assert_eq!(rt.metrics().spawned() - before, N);
     });
 }
 
