@@ -5,7 +5,7 @@ use std::io;
 
 use crate::runtime::Runtime;
 use crate::scheduler::{Callback, Config};
-use crate::sync::Arc;
+use crate::sync::StdArc;
 
 /// Configures a [`Runtime`].
 ///
@@ -80,7 +80,7 @@ impl Builder {
     where
         F: Fn() + Send + Sync + 'static,
     {
-        self.on_thread_start = Some(Arc::new(f));
+        self.on_thread_start = Some(StdArc::new(f));
         self
     }
 
@@ -89,7 +89,7 @@ impl Builder {
     where
         F: Fn() + Send + Sync + 'static,
     {
-        self.on_thread_stop = Some(Arc::new(f));
+        self.on_thread_stop = Some(StdArc::new(f));
         self
     }
 

@@ -84,7 +84,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn(future)
+        Shared::spawn(&self.shared, future)
     }
 
     /// Spawns a task on this runtime and runs it on the calling thread up to its first
@@ -109,7 +109,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let _enter = context::enter(self.clone(), false);
-        self.shared.spawn_immediate(future)
+        Shared::spawn_immediate(&self.shared, future)
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, so
@@ -192,7 +192,7 @@ where
     let local = context::with_core(|core| core.map(|core| core.spawn(future.take().unwrap())));
     match local {
         Some(handle) => handle,
-        None => Handle::current().shared.spawn(future.take().unwrap()),
+        None => Shared::spawn(&Handle::current().shared, future.take().unwrap()),
     }
 }
 
@@ -236,7 +236,7 @@ where
     F::Output: Send + 'static,
 {
     match Handle::try_current() {
-        Ok(handle) => handle.shared.spawn_immediate(future),
+        Ok(handle) => Shared::spawn_immediate(&handle.shared, future),
         Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
     }
 }

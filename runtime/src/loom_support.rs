@@ -198,7 +198,7 @@ pub mod scheduler {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            self.shared.spawn(future)
+            crate::scheduler::Shared::spawn(&self.shared, future)
         }
 
         /// The runtime's `Handle` (for `JoinSet::spawn_on` and friends).
@@ -250,7 +250,7 @@ pub mod scheduler {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            self.0.spawn(future)
+            crate::scheduler::Shared::spawn(&self.0, future)
         }
     }
 

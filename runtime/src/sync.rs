@@ -21,12 +21,15 @@
 //!   so spills happen within a model. loom checks *our* protocols (task state word,
 //!   park/notify, shutdown) on top of that model, not crossbeam's own algorithm; the
 //!   deque itself is covered by crossbeam's tests, Miri and ThreadSanitizer.
-//! - `Arc` stays std's. loom's `Arc` can be neither a method receiver
-//!   (`self: &Arc<Self>`, which the scheduler's `Shared` uses) nor coerced to
-//!   `Arc<dyn Fn()>` (the builder's callbacks); the runtime's `Arc`s only hold
-//!   long-lived handles, which are no protocol under test. The models wrap every task
-//!   future in a tracker holding a `loom::sync::Arc`, so loom's leak check still proves
-//!   that every task allocation (and its future or output) is freed.
+//! - `Arc` is loom's, so loom's leak check covers the scheduler's shared state: a task
+//!   left behind in a queue at the end of a model keeps `Shared` alive and is reported.
+//!   loom's `Arc` can be neither a method receiver (`self: &Arc<Self>`) nor coerced to
+//!   `Arc<dyn Fn()>`, so `Shared`'s spawn paths are associated functions
+//!   (`Shared::spawn(&shared, ..)`) and what needs the real thing names `StdArc`: the
+//!   builder's callbacks, `futures-task` wakers, the lending pool's `self: &Arc<Self>`
+//!   receivers, and `JoinSet` entries (with std's `Weak`). The models also wrap every
+//!   task future in a tracker holding a `loom::sync::Arc`, so the leak check proves
+//!   every task allocation (and its future or output) is freed.
 //! - `StaticAtomicU64` (std's) and `StaticMutex` (parking_lot's) are the same in both
 //!   halves: loom's types cannot be `static`s (their constructors are not `const`, and
 //!   a loom object cannot outlive one execution). Use them only for process-wide
@@ -121,10 +124,13 @@ mod imp {
     }
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom_thread_local as thread_local;
-    // Std's `Arc` on purpose: see the module docs.
+    // loom's `Arc`, so loom's leak check covers the runtime's shared state too (a task
+    // left in a queue at the end of a model keeps it alive and is reported); `StdArc`
+    // and `Weak` stay std's for what needs the real one (module docs).
+    pub(crate) use loom::sync::Arc;
     pub(crate) use std::sync::atomic::AtomicU64 as StaticAtomicU64;
     pub(crate) use std::sync::Arc as StdArc;
-    pub(crate) use std::sync::{Arc, Weak};
+    pub(crate) use std::sync::Weak;
     // Not modeled: loom's objects cannot outlive one execution, as a `static` would. Hold
     // it only around code that makes no loom operation (a loom thread switch while it is
     // held would block the one OS thread that runs every model thread).

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use crate::metrics::WorkerCounters;
 use crate::sync::{
-    fence, Arc, AtomicBool, AtomicU64, CachePadded, Condvar, Injector, Mutex, Ordering, Steal,
-    Stealer,
+    fence, Arc, AtomicBool, AtomicU64, CachePadded, Condvar, Injector, Mutex, Ordering, StdArc,
+    Steal, Stealer,
 };
 use crate::task::{self, JoinHandle, Notified, Registry, Schedule, Task, TaskRef};
 
@@ -23,7 +23,7 @@ use self::idle::Idle;
 use self::park::Parker;
 
 /// A callback run on each worker thread as it starts or stops.
-pub(crate) type Callback = Arc<dyn Fn() + Send + Sync + 'static>;
+pub(crate) type Callback = StdArc<dyn Fn() + Send + Sync + 'static>;
 
 /// What the `Builder` decided.
 pub(crate) struct Config {
@@ -92,14 +92,14 @@ impl Shared {
     }
 
     /// Spawns a hot task: it is queued before this returns.
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = self.bind(future);
+        let (notified, join) = Shared::bind(this, future);
         if let Some(notified) = notified {
-            self.schedule_task(notified, false, true);
+            Shared::schedule_task(this, notified, false, true);
         }
         join
     }
@@ -108,19 +108,19 @@ impl Shared {
     /// (`spawn_immediate`): the harness runs it up to its first `Pending` or to
     /// completion. From then on it is a task like any other: a wake during that poll
     /// reschedules it through `Schedule`, a later wake queues it on the workers.
-    pub(crate) fn spawn_immediate<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    pub(crate) fn spawn_immediate<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = self.bind(future);
+        let (notified, join) = Shared::bind(this, future);
         if let Some(notified) = notified {
             crate::context::with_core(|core| match core {
                 // On one of our workers: its own single-writer counter.
-                Some(core) if core.belongs_to(self) => core.count_spawn(),
+                Some(core) if core.belongs_to(this) => core.count_spawn(),
                 // Relaxed: a statistic.
                 _ => {
-                    self.spawned_remote.fetch_add(1, Ordering::Relaxed);
+                    this.spawned_remote.fetch_add(1, Ordering::Relaxed);
                 }
             });
             notified.run();
@@ -134,13 +134,13 @@ impl Shared {
     /// No registry work here: a task is listed only if it ever waits (task/mod.rs,
     /// rule L2). A spawn racing with shutdown past this check is caught where its
     /// `Notified` goes: `push_remote` drains the injector itself once it sees the flag.
-    pub(crate) fn bind<F>(self: &Arc<Self>, future: F) -> (Option<Notified>, JoinHandle<F::Output>)
+    pub(crate) fn bind<F>(this: &Arc<Self>, future: F) -> (Option<Notified>, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = task::new_task(future, self.clone(), task::Id::next());
-        if self.is_shutdown() {
+        let (notified, join) = task::new_task(future, this.clone(), task::Id::next());
+        if this.is_shutdown() {
             notified.shutdown();
             return (None, join);
         }
@@ -156,10 +156,10 @@ impl Shared {
 
     /// Routes a task to the current worker's queue if this thread is one of our
     /// workers, else to the injector.
-    fn schedule_task(self: &Arc<Self>, task: Notified, is_yield: bool, is_spawn: bool) {
+    fn schedule_task(this: &Arc<Self>, task: Notified, is_yield: bool, is_spawn: bool) {
         crate::context::with_core(|core| match core {
-            Some(core) if core.belongs_to(self) => core.schedule_local(task, is_yield, is_spawn),
-            _ => self.push_remote(task, is_spawn),
+            Some(core) if core.belongs_to(this) => core.schedule_local(task, is_yield, is_spawn),
+            _ => this.push_remote(task, is_spawn),
         });
     }
 
@@ -318,7 +318,7 @@ impl Shared {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, is_yield: bool) {
-        self.schedule_task(task, is_yield, false);
+        Shared::schedule_task(self, task, is_yield, false);
     }
 
     fn register(&self, task: Task) -> Result<(), Task> {

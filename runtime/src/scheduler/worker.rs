@@ -210,7 +210,7 @@ impl Core {
         F: std::future::Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = self.shared.bind(future);
+        let (notified, join) = Shared::bind(&self.shared, future);
         if let Some(notified) = notified {
             self.schedule_local(notified, false, true);
         }
