@@ -241,7 +241,13 @@ impl Core {
             self.spill();
         }
         self.local.push(task);
-        if self.local.len() > 1 {
+        // Wake a sibling when the queue *becomes* worth stealing from (two tasks: one
+        // for us, one to take), not on every push: a push never needs a wake-up for
+        // liveness (this worker runs its own queue), only for parallelism, and a queue
+        // can only grow from one task to more through exactly two. A sibling that
+        // parks later rescans every queue (idle.rs, rule 3) and so sees a longer one.
+        // This keeps the SeqCst fence of `notify_parked` off most local pushes.
+        if self.local.len() == 2 {
             self.shared.notify_parked();
         }
     }
@@ -256,6 +262,7 @@ impl Core {
                 None => break,
             }
         }
+        self.shared.notify_parked();
     }
 
     fn steal_work(&self) -> Option<Notified> {
