@@ -4,11 +4,14 @@
 //!
 //! 1. A worker that runs out of work may become a *searcher* (it steals from its
 //!    siblings) only while fewer than half of the workers search.
-//! 2. A push of new work (spawn, wake, spill) is followed by a `SeqCst` fence and then
-//!    `notify_parked`, which wakes a parked worker only if **no worker is searching** and
-//!    some worker is parked. The woken worker starts as a searcher. A searcher that
-//!    finds work stops searching; if it was the last searcher it wakes another worker,
-//!    so new work keeps a searcher looking at it while anyone is parked.
+//! 2. A push of new work from outside the workers (spawn, wake), a spill, and a local
+//!    push that makes a worker's queue two tasks long are followed by a `SeqCst` fence
+//!    and then `notify_parked`, which wakes a parked worker only if **no worker is
+//!    searching** and some worker is parked. The woken worker starts as a searcher. A
+//!    searcher that finds work stops searching; if it was the last searcher it wakes
+//!    another worker, so new work keeps a searcher looking at it while anyone is
+//!    parked. (Other local pushes skip the notification: the pushing worker is awake
+//!    and runs its own queue, so no task can be stranded; see `Core::push_back`.)
 //! 3. A worker that parks first announces it (`transition_worker_to_parked`: one `SeqCst`
 //!    read-modify-write under the sleepers lock), then issues a `SeqCst` fence and
 //!    **rescans every queue**. If anything is there it takes itself off the sleepers
