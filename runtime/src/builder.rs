@@ -57,6 +57,14 @@ impl Builder {
 
     /// The number of worker threads. Default: `std::thread::available_parallelism()`.
     /// Zero is rejected by [`build`](Self::build).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(3).build()?;
+    /// assert_eq!(rt.metrics().workers(), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn worker_threads(&mut self, n: usize) -> &mut Self {
         self.worker_threads = Some(n);
         self
@@ -64,18 +72,61 @@ impl Builder {
 
     /// The prefix of worker thread names: workers are named `{name}-{index}` (0-based),
     /// blocking-pool threads `{name}-blocking`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).thread_name("db").build()?;
+    /// let name = rt.block_on(rt.spawn(async {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }))?;
+    /// assert_eq!(name.as_deref(), Some("db-0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Self {
         self.thread_name = name.into();
         self
     }
 
     /// The stack size of worker and blocking-pool threads, in bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().thread_stack_size(4 << 20).build()?;
+    /// // A task may now recurse deeper on its worker's stack.
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 }))?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn thread_stack_size(&mut self, bytes: usize) -> &mut Self {
         self.thread_stack_size = Some(bytes);
         self
     }
 
     /// Runs `f` on each worker thread as it starts, before it runs any task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let (started, stopped) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    /// let (s, t) = (started.clone(), stopped.clone());
+    /// let rt = runtime::Builder::new()
+    ///     .worker_threads(2)
+    ///     .on_thread_start(move || {
+    ///         s.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .on_thread_stop(move || {
+    ///         t.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// drop(rt); // joins the workers, so both callbacks have run on each
+    /// assert_eq!(started.load(Ordering::SeqCst), 2);
+    /// assert_eq!(stopped.load(Ordering::SeqCst), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -84,7 +135,8 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker thread as it stops, after its last task.
+    /// Runs `f` on each worker thread as it stops, after its last task (see
+    /// [`on_thread_start`](Self::on_thread_start) for an example).
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -94,7 +146,18 @@ impl Builder {
     }
 
     /// The most threads the `spawn_blocking` pool may run at once. Default 512; zero
-    /// is rejected by [`build`](Self::build).
+    /// is rejected by [`build`](Self::build). Closures beyond the cap wait in a queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().max_blocking_threads(1).build()?;
+    /// let a = rt.handle().spawn_blocking(|| 1);
+    /// let b = rt.handle().spawn_blocking(|| 2); // runs after `a`, on the same thread
+    /// assert_eq!(rt.block_on(async { a.await.unwrap() + b.await.unwrap() }), 3);
+    /// assert!(rt.metrics().blocking_threads() <= 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Self {
         self.max_blocking_threads = n;
         self

@@ -78,7 +78,18 @@ impl Handle {
     }
 
     /// Spawns a hot task on this runtime: it is queued before `spawn` returns and runs
-    /// to completion whether or not the handle is awaited.
+    /// to completion whether or not the handle is awaited. Works from any thread,
+    /// inside the runtime or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 2 + 2 })).join().unwrap();
+    /// assert_eq!(rt.block_on(task)?, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -115,6 +126,20 @@ impl Handle {
     /// Runs `future` to completion on the calling thread, with this runtime current, so
     /// the future can spawn tasks and await them.
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.handle().clone();
+    /// let answer = std::thread::spawn(move || {
+    ///     handle.block_on(async { runtime::spawn(async { 42 }).await.unwrap() })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(answer, 42);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    ///
     /// # Panics
     ///
     /// Panics on a runtime worker thread (use `.await` there).
@@ -146,6 +171,14 @@ impl Handle {
     }
 
     /// A snapshot of the runtime's counters.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(2).build()?;
+    /// assert_eq!(rt.handle().metrics().workers(), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn metrics(&self) -> Metrics {
         Metrics::snapshot(&self.shared, self.shared.blocking.num_threads())
     }
@@ -248,6 +281,14 @@ pub struct TryCurrentError {
 
 impl TryCurrentError {
     /// The thread is not inside any runtime.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let err = runtime::Handle::try_current().unwrap_err();
+    /// assert!(err.is_missing_context());
+    /// assert!(!err.is_thread_local_destroyed());
+    /// ```
     pub fn is_missing_context(&self) -> bool {
         matches!(self.kind, NoRuntime::NoContext)
     }

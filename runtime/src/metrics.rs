@@ -132,6 +132,17 @@ impl Metrics {
 
     /// The counters of worker `index` (0-based).
     ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(2).build()?;
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// let m = rt.metrics();
+    /// let polls: u64 = (0..m.workers()).map(|i| m.worker(i).polls()).sum();
+    /// assert_eq!(polls, m.polls());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// # Panics
     ///
     /// Panics if `index >= self.workers()`, with a message that says so.

@@ -85,6 +85,17 @@ impl JoinError {
 
     /// The task was cancelled: aborted, dropped from a `JoinSet`, or stopped by the
     /// runtime's shutdown.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let err = rt.block_on(task).unwrap_err();
+    /// assert!(err.is_cancelled() && !err.is_panic());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, Repr::Cancelled)
     }
@@ -95,6 +106,16 @@ impl JoinError {
     }
 
     /// The panic's payload, to resume it with `std::panic::resume_unwind`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    /// let payload = err.into_panic();
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     ///
     /// # Panics
     ///

@@ -80,12 +80,40 @@ impl<T> JoinHandle<T> {
         super::abort::abort(self.raw);
     }
 
-    /// Whether the task has finished (completed, panicked or was cancelled).
+    /// Whether the task has finished (completed, panicked or was cancelled). Never
+    /// blocks.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let pending = rt.spawn(std::future::pending::<()>());
+    /// assert!(!pending.is_finished());
+    /// let task = rt.spawn(async { 1 });
+    /// let abort = task.abort_handle();
+    /// assert_eq!(rt.block_on(task)?, 1);
+    /// assert!(abort.is_finished());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.header().state.load().is_complete()
     }
 
-    /// A handle that can cancel the task but not await it.
+    /// A handle that can cancel the task but not await it; cloneable and shareable
+    /// between threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let abort = task.abort_handle();
+    /// assert_eq!(abort.id(), task.id());
+    /// abort.abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// assert!(abort.is_finished());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn abort_handle(&self) -> AbortHandle {
         self.header().state.ref_inc();
         AbortHandle::from_raw(self.raw)

@@ -277,6 +277,17 @@ pub fn id() -> Id {
 }
 
 /// The id of the task being polled on this thread, or `None` outside a task.
+///
+/// # Examples
+///
+/// ```
+/// assert_eq!(runtime::task::try_id(), None);
+/// let rt = runtime::Runtime::new()?;
+/// let task = rt.spawn(async { runtime::task::try_id() });
+/// let id = task.id();
+/// assert_eq!(rt.block_on(task)?, Some(id));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn try_id() -> Option<Id> {
     crate::context::current_task_id()
 }
