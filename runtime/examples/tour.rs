@@ -129,7 +129,7 @@ fn work_stealing(rt: &Runtime) -> Result<(), Box<dyn Error>> {
         );
     }
     println!(
-        "\n   spawned {} tasks in all, {} of them (and their wake-ups) from outside the workers.",
+        "\n   {} tasks spawned in all; {} spawns and wake-ups arrived from outside the workers.",
         after.spawned(),
         after.injected()
     );
