@@ -32,7 +32,7 @@
 //!
 //! # Inside a task
 //!
-//! One heap allocation holds each task (`raw.rs`): a [`Header`](raw::Header) with the
+//! One heap allocation holds each task (`raw.rs`): a `Header` with the
 //! state word, the vtable, the id and the registry links; the scheduler handle; the
 //! *stage* (the future, then its output); and the join waker.
 //!

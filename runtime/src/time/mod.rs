@@ -32,7 +32,7 @@
 //!
 //! # Design
 //!
-//! **The structure.** A runtime has one [`driver::Timer`]: a `BTreeMap` from
+//! **The structure.** A runtime has one `driver::Timer`: a `BTreeMap` from
 //! `(deadline, sequence number)` to the waker of the sleep, under one mutex. It is a
 //! priority queue keyed by deadline that also removes any entry in O(log n): the first
 //! entry is the next to fire; a dropped or reset `Sleep` removes its own entry, so
@@ -53,7 +53,7 @@
 //! and fires what is due when it wakes. The rules:
 //!
 //! - **T1 (one driver).** A worker in `park()` (scheduler/worker.rs), after the idle
-//!   protocol's announce–fence–rescan, calls [`Timer::try_drive`](driver::Timer::try_drive):
+//!   protocol's announce–fence–rescan, calls `Timer::try_drive`:
 //!   under the timer's lock, if no worker drives and an entry is pending, it records
 //!   itself as the driver with the earliest deadline as `armed`, and parks with that
 //!   deadline; otherwise it parks without one. When a timed park ends (deadline,
@@ -69,7 +69,7 @@
 //! - **T3 (no driver).** A registration that finds no driver: on a worker of the same
 //!   runtime it does nothing more, since that worker will either park (and drive, by
 //!   T1) or keep running tasks and fire due timers at its maintenance check (the
-//!   periodic injector check in `next_task`, [`Timer::maintain`](driver::Timer::maintain));
+//!   periodic injector check in `next_task`, `Timer::maintain`);
 //!   from any other thread it calls `notify_parked` (the idle protocol's wake-up), so a parked
 //!   worker wakes, finds no task, parks again and drives.
 //! - **T4 (shutdown).** Runtime shutdown closes the timer and wakes every pending
