@@ -20,7 +20,7 @@ export CARGO_TERM_COLOR=never
 
 # The integration tests that cover the concurrent core end to end; the others (timers,
 # the blocking pool's timing, trybuild) add Miri time without new unsafe code paths.
-SUBSET=(rt_spawn rt_shutdown task_abort task_join_set task_shared pool_threads)
+SUBSET=(rt_spawn rt_shutdown rt_recycle rt_leak task_abort task_join_set task_shared pool_threads)
 tests=()
 for t in "${SUBSET[@]}"; do
   if [ -f "runtime/tests/$t.rs" ]; then

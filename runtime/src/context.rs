@@ -94,6 +94,15 @@ pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
         .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
+/// Runs `f` with this thread's task cell cache and its runtime's depot, if it is a
+/// worker (task/alloc.rs).
+#[inline]
+pub(crate) fn with_task_cache<R>(
+    f: impl FnOnce(Option<(&crate::task::alloc::TaskCache, &crate::task::alloc::Depot)>) -> R,
+) -> R {
+    with_core(|core| f(core.map(|core| core.task_cache())))
+}
+
 /// Whether this thread is a worker of any runtime.
 pub(crate) fn is_worker() -> bool {
     with_core(|core| core.is_some())

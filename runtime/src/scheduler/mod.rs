@@ -63,6 +63,8 @@ pub(crate) struct Shared {
     exited: Mutex<usize>,
     exited_cvar: Condvar,
     pub(crate) config: Config,
+    /// Free task blocks shared by the workers (task/alloc.rs).
+    pub(crate) depot: task::alloc::Depot,
 }
 
 impl Shared {
@@ -88,6 +90,7 @@ impl Shared {
             exited: Mutex::new(0),
             exited_cvar: Condvar::new(),
             config,
+            depot: task::alloc::Depot::new(),
         }
     }
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use super::Shared;
 use crate::context;
 use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
+use crate::task::alloc::TaskCache;
 use crate::task::Notified;
 
 /// How long a busy worker may go without looking at the injector (and the timer). The
@@ -57,6 +58,8 @@ pub(crate) struct Core {
     injected_at_check: Cell<u64>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
+    /// Free task blocks for this worker's spawns (task/alloc.rs).
+    task_cache: TaskCache,
 }
 
 /// Runs worker `index` on the current thread until shutdown.
@@ -73,6 +76,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         injected_at_check: Cell::new(0),
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
+        task_cache: TaskCache::new(),
     });
     context::set_core(core.clone());
     let _enter = context::enter(
@@ -93,6 +97,11 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
 }
 
 impl Core {
+    /// This worker's task block cache and its runtime's depot.
+    pub(crate) fn task_cache(&self) -> (&TaskCache, &crate::task::alloc::Depot) {
+        (&self.task_cache, &self.shared.depot)
+    }
+
     /// Whether this core is a worker of `shared`.
     pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
         Arc::ptr_eq(&self.shared, shared)
@@ -146,6 +155,7 @@ impl Core {
         self.shared.timer.maintain();
         let polls = self.polls_since_check.replace(0);
         let now = Instant::now();
+        self.shared.depot.maybe_trim(now);
         let elapsed = now.saturating_duration_since(self.last_check.replace(now));
         let per_poll = elapsed.as_nanos() / u128::from(polls.max(1));
         let interval = INJECTOR_CHECK_TARGET.as_nanos() / per_poll.max(1);
@@ -314,6 +324,9 @@ impl Core {
             return;
         }
         self.counters().parks.incr(1);
+        // Return task blocks that stayed unused for a while (task/alloc.rs), so a
+        // runtime going idle after a burst gives the burst's memory back.
+        shared.depot.maybe_trim(Instant::now());
         let parker = &shared.remotes[self.index].parker;
         loop {
             // time/mod.rs, rule T1: if timers are pending and no worker drives them,

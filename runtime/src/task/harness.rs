@@ -341,9 +341,13 @@ where
     }
 
     fn dealloc(self) {
-        // SAFETY: the reference count reached zero, so nothing else can reach the
-        // allocation, which `new_task` made with `Box::new`.
-        drop(unsafe { Box::from_raw(self.cell.as_ptr()) });
+        // SAFETY: the reference count reached zero, so nothing else can reach the cell,
+        // which `new_task` wrote into a block from `alloc::allocate::<Cell<F, S>>()`:
+        // drop it in place, then release the block, once.
+        unsafe {
+            std::ptr::drop_in_place(self.cell.as_ptr());
+            super::alloc::release(self.cell);
+        }
     }
 }
 

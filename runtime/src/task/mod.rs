@@ -34,7 +34,9 @@
 //!
 //! One heap allocation holds each task (`raw.rs`): a `Header` with the
 //! state word, the vtable, the id and the registry links; the scheduler handle; the
-//! *stage* (the future, then its output); and the join waker.
+//! *stage* (the future, then its output); and the join waker. The allocation is a
+//! block of a size class that workers recycle for their next spawns (`alloc.rs`), so
+//! a task freed on one worker does not cost a contended `free` into another's arena.
 //!
 //! ## References
 //!
@@ -129,6 +131,7 @@
 //!   number of clones (rules S1–S4 there).
 
 mod abort;
+pub(crate) mod alloc;
 mod error;
 mod harness;
 mod id;

@@ -104,7 +104,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let cell = Box::new(Cell {
+    let cell = Cell {
         header: Header {
             state: State::new(),
             vtable: &VtableFor::<F, S>::VTABLE,
@@ -119,7 +119,11 @@ where
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
-    });
-    let raw = NonNull::from(Box::leak(cell)).cast::<Header>();
+    };
+    let ptr = super::alloc::allocate::<Cell<F, S>>();
+    // SAFETY: `allocate` returned a block with room and alignment for a `Cell<F, S>`,
+    // which nothing else uses; `harness::dealloc` drops the cell and releases it.
+    unsafe { ptr.as_ptr().write(cell) };
+    let raw = ptr.cast::<Header>();
     (Notified::from_raw(raw), JoinHandle::from_raw(raw))
 }
