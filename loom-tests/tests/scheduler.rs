@@ -111,3 +111,34 @@ fn spawn_vs_park_two_workers() {
         assert_eq!(probe.future_drops(), 1);
     });
 }
+
+/// `Parker` (scheduler/park.rs): two unparks racing with a park. Whatever the second
+/// unparker wrote before its `unpark` is visible once the parker has consumed the
+/// token that unpark left, or the token is still there for the next park, so a loop
+/// that parks until it sees the write always ends. (A plain store consuming a token
+/// that arrived between the fast path and the lock erased the second token without
+/// synchronising with it: the worker then missed shutdown's flag and slept forever.)
+#[test]
+fn two_unparks_vs_park() {
+    use loom::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    use loom::sync::Arc;
+    use runtime::__loom::scheduler::Parker;
+
+    model(3, || {
+        let parker = Arc::new(Parker::new());
+        let flag = Arc::new(AtomicBool::new(false));
+        let p = parker.clone();
+        let first = thread::spawn(move || p.unpark());
+        let (p, f) = (parker.clone(), flag.clone());
+        let second = thread::spawn(move || {
+            // Relaxed: the unpark's token hand-off is what must publish it.
+            f.store(true, Relaxed);
+            p.unpark();
+        });
+        while !flag.load(Relaxed) {
+            parker.park();
+        }
+        first.join().unwrap();
+        second.join().unwrap();
+    });
+}

@@ -239,6 +239,38 @@ pub mod scheduler {
         }
     }
 
+    /// A worker's `Parker` (scheduler/park.rs), alone.
+    pub struct Parker(crate::scheduler::park::Parker);
+
+    impl Parker {
+        /// An empty parker (no token).
+        pub fn new() -> Parker {
+            Parker(crate::scheduler::park::Parker::new())
+        }
+
+        /// Blocks until a token is there, then consumes it.
+        pub fn park(&self) {
+            self.0.park(None);
+        }
+
+        /// Leaves a token, waking the parked thread if any.
+        pub fn unpark(&self) {
+            self.0.unpark();
+        }
+    }
+
+    impl Default for Parker {
+        fn default() -> Parker {
+            Parker::new()
+        }
+    }
+
+    impl fmt::Debug for Parker {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Parker")
+        }
+    }
+
     /// Spawns onto [`Workers`] from another loom thread.
     #[derive(Clone)]
     pub struct Spawner(Arc<Shared>);
@@ -252,6 +284,7 @@ pub mod scheduler {
         {
             crate::scheduler::Shared::spawn(&self.0, future)
         }
+
     }
 
     impl fmt::Debug for Spawner {

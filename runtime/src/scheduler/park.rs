@@ -47,8 +47,15 @@ impl Parker {
         {
             Ok(_) => {}
             Err(NOTIFIED) => {
-                // The token arrived between the fast path and the lock.
-                self.state.store(EMPTY, Ordering::SeqCst);
+                // The token arrived between the fast path and the lock. Consumed with a
+                // swap, not a store: an `unpark` may leave its token between our failed
+                // CAS and this write, and a store would erase it while our CAS read only
+                // the earlier `unpark`, so nothing would order the second unparker's
+                // writes (shutdown's `is_shutdown`) before our return. The swap reads
+                // the latest token and synchronises with whoever left it. (Found by the
+                // loom model `task_refs_outlive_the_runtime`, where the worker missed
+                // shutdown's flag and slept forever; `two_unparks_vs_park` isolates it.)
+                self.state.swap(EMPTY, Ordering::SeqCst);
                 return;
             }
             Err(actual) => unreachable!("one thread parks a Parker; found state {actual}"),
