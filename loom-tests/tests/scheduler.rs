@@ -112,6 +112,31 @@ fn spawn_vs_park_two_workers() {
     });
 }
 
+/// scheduler/runtime_ref.rs, rules C1–C3: tasks count their references to the runtime
+/// without an `Arc` clone each. A task spawned from outside (the count's 0 → 1 takes
+/// a strong count), a child spawned on the worker (a credit), and an outside spawn
+/// racing with both; a `JoinHandle` outlives the runtime. After shutdown the workers
+/// hold no credits (only the kept task is counted), and dropping that handle releases
+/// the last reference, which frees the shared state: loom's leak check fails the
+/// model if any reference is lost, and its `Arc` fails it if one is released twice.
+#[test]
+fn task_refs_outlive_the_runtime() {
+    model(2, || {
+        let workers = Workers::start(1);
+        let spawner = workers.spawner();
+        let s = spawner.clone();
+        let other = thread::spawn(move || s.spawn(async { 2 }));
+        let join = workers.spawn(async { runtime::spawn(async { 1 }).await.unwrap() + 1 });
+        assert_eq!(block_on(join).unwrap(), 2);
+        let kept = other.join().unwrap();
+        workers.shutdown();
+        assert!(kept.is_finished());
+        assert_eq!(spawner.task_refs(), 1, "only the kept task is counted");
+        drop(spawner);
+        drop(kept);
+    });
+}
+
 /// `Parker` (scheduler/park.rs): two unparks racing with a park. Whatever the second
 /// unparker wrote before its `unpark` is visible once the parker has consumed the
 /// token that unpark left, or the token is still there for the next park, so a loop

@@ -285,6 +285,11 @@ pub mod scheduler {
             crate::scheduler::Shared::spawn(&self.0, future)
         }
 
+        /// Tasks' references to the runtime plus the workers' credits
+        /// (scheduler/runtime_ref.rs, rule C1).
+        pub fn task_refs(&self) -> usize {
+            self.0.task_refs.load(crate::sync::Ordering::SeqCst)
+        }
     }
 
     impl fmt::Debug for Spawner {

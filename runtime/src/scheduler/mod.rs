@@ -7,6 +7,7 @@
 
 pub(crate) mod idle;
 pub(crate) mod park;
+pub(crate) mod runtime_ref;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -14,13 +15,14 @@ use std::time::{Duration, Instant};
 
 use crate::metrics::WorkerCounters;
 use crate::sync::{
-    fence, Arc, AtomicBool, AtomicU64, CachePadded, Condvar, Injector, Mutex, Ordering, StdArc,
-    Steal, Stealer,
+    fence, Arc, AtomicBool, AtomicU64, AtomicUsize, CachePadded, Condvar, Injector, Mutex,
+    Ordering, StdArc, Steal, Stealer,
 };
-use crate::task::{self, JoinHandle, Notified, Registry, Schedule, Task, TaskRef};
+use crate::task::{self, JoinHandle, Notified, Registry};
 
 use self::idle::Idle;
 use self::park::Parker;
+use self::runtime_ref::RuntimeRef;
 
 /// A callback run on each worker thread as it starts or stops.
 pub(crate) type Callback = StdArc<dyn Fn() + Send + Sync + 'static>;
@@ -65,6 +67,8 @@ pub(crate) struct Shared {
     pub(crate) config: Config,
     /// Free task blocks shared by the workers (task/alloc.rs).
     pub(crate) depot: task::alloc::Depot,
+    /// Tasks' references to this state, plus the workers' credits (runtime_ref.rs).
+    pub(crate) task_refs: CachePadded<AtomicUsize>,
 }
 
 impl Shared {
@@ -91,6 +95,7 @@ impl Shared {
             exited_cvar: Condvar::new(),
             config,
             depot: task::alloc::Depot::new(),
+            task_refs: CachePadded::new(AtomicUsize::new(0)),
         }
     }
 
@@ -142,7 +147,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = task::new_task(future, this.clone(), task::Id::next());
+        let (notified, join) = task::new_task(future, RuntimeRef::acquire(this), task::Id::next());
         if this.is_shutdown() {
             notified.shutdown();
             return (None, join);
@@ -159,9 +164,11 @@ impl Shared {
 
     /// Routes a task to the current worker's queue if this thread is one of our
     /// workers, else to the injector.
-    fn schedule_task(this: &Arc<Self>, task: Notified, is_yield: bool, is_spawn: bool) {
+    fn schedule_task(this: &Self, task: Notified, is_yield: bool, is_spawn: bool) {
         crate::context::with_core(|core| match core {
-            Some(core) if core.belongs_to(this) => core.schedule_local(task, is_yield, is_spawn),
+            Some(core) if core.is(std::ptr::NonNull::from(this)) => {
+                core.schedule_local(task, is_yield, is_spawn)
+            }
             _ => this.push_remote(task, is_spawn),
         });
     }
@@ -316,19 +323,5 @@ impl Shared {
             }
         }
         true
-    }
-}
-
-impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Notified, is_yield: bool) {
-        Shared::schedule_task(self, task, is_yield, false);
-    }
-
-    fn register(&self, task: Task) -> Result<(), Task> {
-        self.registry.insert(task)
-    }
-
-    fn release(&self, task: TaskRef) -> Option<Task> {
-        self.registry.remove(task)
     }
 }

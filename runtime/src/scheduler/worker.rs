@@ -2,9 +2,11 @@
 //! empty, park when there is nothing anywhere.
 
 use std::cell::Cell;
+use std::ptr::NonNull;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::runtime_ref::CREDIT_BATCH;
 use super::Shared;
 use crate::context;
 use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
@@ -60,6 +62,10 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// Free task blocks for this worker's spawns (task/alloc.rs).
     task_cache: TaskCache,
+    /// Task references to `shared` counted but not held by any task yet, and whether
+    /// this worker still takes and returns them (runtime_ref.rs, rules C2 and C3).
+    credits: Cell<usize>,
+    credits_open: Cell<bool>,
 }
 
 /// Runs worker `index` on the current thread until shutdown.
@@ -77,6 +83,8 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
         task_cache: TaskCache::new(),
+        credits: Cell::new(0),
+        credits_open: Cell::new(true),
     });
     context::set_core(core.clone());
     let _enter = context::enter(
@@ -90,6 +98,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     }
     core.run_loop();
     core.drain();
+    core.close_credits();
     if let Some(f) = &shared.config.on_thread_stop {
         f();
     }
@@ -100,6 +109,57 @@ impl Core {
     /// This worker's task block cache and its runtime's depot.
     pub(crate) fn task_cache(&self) -> (&TaskCache, &crate::task::alloc::Depot) {
         (&self.task_cache, &self.shared.depot)
+    }
+
+    /// Whether this core is a worker of the `Shared` at `shared`.
+    pub(crate) fn is(&self, shared: NonNull<Shared>) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.shared), shared.as_ptr())
+    }
+
+    /// Takes a credit for a task spawned here (runtime_ref.rs, rule C2); `false` once
+    /// this worker has left its loop (rule C3).
+    pub(crate) fn take_task_ref(&self) -> bool {
+        if !self.credits_open.get() {
+            return false;
+        }
+        let credits = match self.credits.get() {
+            0 => {
+                Shared::add_task_refs(&self.shared, CREDIT_BATCH);
+                CREDIT_BATCH
+            }
+            n => n,
+        };
+        self.credits.set(credits - 1);
+        true
+    }
+
+    /// Keeps the reference of a task freed here as a credit (rule C2); `false` once
+    /// this worker has left its loop (rule C3).
+    pub(crate) fn return_task_ref(&self) -> bool {
+        if !self.credits_open.get() {
+            return false;
+        }
+        let credits = self.credits.get() + 1;
+        if credits > 2 * CREDIT_BATCH {
+            // SAFETY: we own `credits` counted references; giving back a batch leaves
+            // us more than that, so the count stays above 0 and `Shared` is not freed.
+            unsafe { Shared::release_task_refs(Shared::as_non_null(&self.shared), CREDIT_BATCH) };
+            self.credits.set(credits - CREDIT_BATCH);
+        } else {
+            self.credits.set(credits);
+        }
+        true
+    }
+
+    /// Rule C3: gives every credit back, and takes or returns none from now on.
+    fn close_credits(&self) {
+        self.credits_open.set(false);
+        let credits = self.credits.replace(0);
+        if credits > 0 {
+            // SAFETY: we own `credits` counted references and give them up; our own
+            // `Arc<Shared>` keeps `Shared` alive past this call whatever the count does.
+            unsafe { Shared::release_task_refs(Shared::as_non_null(&self.shared), credits) };
+        }
     }
 
     /// Whether this core is a worker of `shared`.
