@@ -167,3 +167,32 @@ fn two_unparks_vs_park() {
         second.join().unwrap();
     });
 }
+
+/// scheduler/spill.rs: a task spawns more children than its worker's local queue holds
+/// (4 under loom), so half of the queue is spilled as one batch while the other worker
+/// steals, takes the batch, searches or parks. Every child runs exactly once, whoever
+/// takes it, and shutdown leaves nothing behind (loom's leak check).
+#[test]
+fn spill_vs_park_two_workers() {
+    model(1, || {
+        let workers = Workers::start(2);
+        let probes: Vec<Probe> = (0..6).map(|_| Probe::new()).collect();
+        let futures: Vec<_> = probes.iter().map(|p| p.future(0)).collect();
+        let root = workers.spawn(async move {
+            let children: Vec<_> = futures.into_iter().map(runtime::spawn).collect();
+            let mut done = 0;
+            for child in children {
+                drop(child.await.expect("a spilled child ran"));
+                done += 1;
+            }
+            done
+        });
+        assert_eq!(block_on(root).unwrap(), 6);
+        workers.shutdown();
+        for probe in &probes {
+            assert_eq!(probe.polls(), 1);
+            assert_eq!(probe.future_drops(), 1);
+            assert_eq!(probe.output_drops(), 1);
+        }
+    });
+}

@@ -94,7 +94,7 @@ impl Metrics {
             // Relaxed: statistics (metrics.rs, `Counter`).
             spawned_remote: shared.spawned_remote.load(Ordering::Relaxed),
             injected: shared.injected.load(Ordering::Relaxed),
-            global_queue_depth: shared.injector.len(),
+            global_queue_depth: shared.injector.len() + shared.spilled.len(),
             blocking_threads,
         }
     }

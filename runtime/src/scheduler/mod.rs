@@ -8,6 +8,7 @@
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod runtime_ref;
+pub(crate) mod spill;
 pub(crate) mod worker;
 
 use std::future::Future;
@@ -47,6 +48,8 @@ pub(crate) struct Remote {
 /// The state shared by the workers, the handles and every task.
 pub(crate) struct Shared {
     pub(crate) injector: Injector<Notified>,
+    /// Batches spilled from full local queues (spill.rs): part of "the injector".
+    pub(crate) spilled: spill::Spilled,
     pub(crate) remotes: Box<[Remote]>,
     pub(crate) idle: Idle,
     pub(crate) registry: Registry,
@@ -76,6 +79,7 @@ impl Shared {
         let n = stealers.len();
         Shared {
             injector: Injector::new(),
+            spilled: spill::Spilled::new(),
             remotes: stealers
                 .into_iter()
                 .map(|stealer| Remote {
@@ -209,21 +213,36 @@ impl Shared {
 
     /// Whether any queue holds a task: the rescan of idle.rs rule 3.
     pub(crate) fn has_work(&self) -> bool {
-        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+        !self.injector.is_empty()
+            || !self.spilled.is_empty()
+            || self.remotes.iter().any(|r| !r.stealer.is_empty())
     }
 
-    /// Takes up to `limit` tasks from the injector into `dest`, returning one of them.
+    /// Takes up to `limit` tasks from the injector, or a spilled batch of at most
+    /// `limit` tasks (`spilled_first`: try that first), into `dest`, returning one of
+    /// them.
     pub(crate) fn pop_injector_batch(
         &self,
         dest: &crate::sync::Worker<Notified>,
         limit: usize,
+        spilled_first: bool,
     ) -> Option<Notified> {
+        if spilled_first {
+            if let Some(task) = self.spilled.pop_into(dest, limit) {
+                return Some(task);
+            }
+        }
         loop {
             match self.injector.steal_batch_with_limit_and_pop(dest, limit) {
                 Steal::Success(task) => return Some(task),
-                Steal::Empty => return None,
+                Steal::Empty => break,
                 Steal::Retry => {}
             }
+        }
+        if spilled_first {
+            None
+        } else {
+            self.spilled.pop_into(dest, limit)
         }
     }
 
@@ -237,9 +256,18 @@ impl Shared {
         }
     }
 
-    fn drain_injector(&self) {
-        while let Some(task) = self.pop_injector_one() {
-            drop(task);
+    /// Cancels every task in the injector and the spilled batches.
+    pub(crate) fn drain_injector(&self) {
+        loop {
+            while let Some(task) = self.pop_injector_one() {
+                drop(task);
+            }
+            let batches = self.spilled.take_all();
+            if batches.is_empty() {
+                break;
+            }
+            // Outside the lock: cancelling runs destructors, which may spawn or spill.
+            drop(batches);
         }
     }
 
@@ -259,7 +287,8 @@ impl Shared {
     ///    place (their futures are dropped here), running ones by their runner after
     ///    its poll (a runner whose task is not listed yet finds the registry closed
     ///    when it tries to list it, and cancels it then).
-    /// 4. Drain the injector, cancelling what it holds.
+    /// 4. Drain the injector and the spilled batches, cancelling what they hold (each
+    ///    worker also drains both as it exits: see `worker::run`).
     ///
     /// Alongside: step 1 also shuts the blocking pool (queued closures are dropped and
     /// cancelled by step 3; running ones finish on their own threads); after step 4

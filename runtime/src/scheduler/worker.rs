@@ -29,7 +29,7 @@ const MAX_INJECTOR_INTERVAL: u32 = 61;
 /// check and the injector still holds some, drains the injector ahead of its local
 /// queue (in small batches) until it is empty: a burst of outside spawns then runs at
 /// the rate the worker polls, not one batch per interval. A worker with a longer queue
-/// has plenty of its own work, and tasks that reached the injector by a spill (not from
+/// has plenty of its own work, and tasks spilled from a full local queue (not from
 /// outside) do not count, so local fan-outs keep their order.
 const BACKLOG_LOCAL_MAX: usize = 32;
 const BACKLOG_BURST: u64 = 16;
@@ -58,6 +58,9 @@ pub(crate) struct Core {
     /// Backlog mode (see `BACKLOG_LOCAL_MAX`), and `Shared::injected` at the last check.
     drain_injector: Cell<bool>,
     injected_at_check: Cell<u64>,
+    /// Which of the injector and the spilled batches an empty queue tried first last
+    /// time (spill.rs).
+    spilled_first: Cell<bool>,
     is_searching: Cell<bool>,
     rng: Cell<u32>,
     /// Free task blocks for this worker's spawns (task/alloc.rs).
@@ -80,6 +83,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         last_check: Cell::new(Instant::now()),
         drain_injector: Cell::new(false),
         injected_at_check: Cell::new(0),
+        spilled_first: Cell::new(false),
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
         task_cache: TaskCache::new(),
@@ -98,6 +102,10 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
     }
     core.run_loop();
     core.drain();
+    // Tasks spilled or injected after shutdown drained the injector (by this worker's
+    // last poll, or by the destructors `drain` ran) are cancelled here, not left
+    // holding the runtime alive.
+    shared.drain_injector();
     core.close_credits();
     if let Some(f) = &shared.config.on_thread_stop {
         f();
@@ -186,7 +194,7 @@ impl Core {
                 // Small batches that keep the local queue short, so the next call
                 // comes back here soon.
                 let limit = BACKLOG_LOCAL_MAX / 2 - len.min(BACKLOG_LOCAL_MAX / 2 - 1);
-                if let Some(task) = self.shared.pop_injector_batch(&self.local, limit) {
+                if let Some(task) = self.shared.pop_injector_batch(&self.local, limit, false) {
                     return Some(task);
                 }
             }
@@ -200,9 +208,16 @@ impl Core {
         if let Some(task) = self.lifo.take() {
             return Some(task);
         }
-        self.local
-            .pop()
-            .or_else(|| self.shared.pop_injector_batch(&self.local, STEAL_LIMIT))
+        self.local.pop().or_else(|| self.take_injected(STEAL_LIMIT))
+    }
+
+    /// A batch from the injector or the spilled batches for an empty local queue,
+    /// alternating which comes first (spill.rs).
+    fn take_injected(&self, limit: usize) -> Option<Notified> {
+        let spilled_first = !self.spilled_first.get();
+        self.spilled_first.set(spilled_first);
+        self.shared
+            .pop_injector_batch(&self.local, limit, spilled_first)
     }
 
     /// Fairness and maintenance for a busy worker: fire due timers, take a batch from
@@ -230,7 +245,7 @@ impl Core {
         if arrived >= BACKLOG_BURST && self.local.len() < BACKLOG_LOCAL_MAX {
             let task = self
                 .shared
-                .pop_injector_batch(&self.local, BACKLOG_LOCAL_MAX / 2);
+                .pop_injector_batch(&self.local, BACKLOG_LOCAL_MAX / 2, false);
             if task.is_some() && !self.shared.injector.is_empty() {
                 self.drain_injector.set(true);
             }
@@ -239,8 +254,7 @@ impl Core {
         // Plenty of local work: a batch, within the queue's capacity, behind it.
         let room = LOCAL_QUEUE_CAPACITY.saturating_sub(self.local.len());
         if room > 1 {
-            self.shared
-                .pop_injector_batch(&self.local, room.min(STEAL_LIMIT))
+            self.take_injected(room.min(STEAL_LIMIT))
         } else {
             self.shared.pop_injector_one()
         }
@@ -326,12 +340,14 @@ impl Core {
     /// injector interval see it.
     #[cold]
     fn spill(&self) {
-        for _ in 0..LOCAL_QUEUE_CAPACITY / 2 {
+        let mut batch = Vec::with_capacity(LOCAL_QUEUE_CAPACITY / 2);
+        while batch.len() < LOCAL_QUEUE_CAPACITY / 2 {
             match self.local.pop() {
-                Some(task) => self.shared.injector.push(task),
+                Some(task) => batch.push(task),
                 None => break,
             }
         }
+        self.shared.spilled.push(batch);
         self.shared.notify_parked();
     }
 
@@ -366,7 +382,7 @@ impl Core {
                 }
             }
         }
-        self.shared.pop_injector_batch(&self.local, STEAL_LIMIT)
+        self.take_injected(STEAL_LIMIT)
     }
 
     /// idle.rs, rule 3: announce, fence, rescan, sleep.
