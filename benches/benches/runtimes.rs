@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use benches::harness::{self, Rayon, FLOOR_NAME};
+use benches::harness::{self, Rayon, FLOOR_LATCH_NAME, FLOOR_NAME};
 use benches::workload::SPAWN_MANY;
 use benches::Workload;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -50,6 +50,9 @@ fn floor(c: &mut Criterion) {
     let mut group = c.benchmark_group("floor");
     group.throughput(Throughput::Elements(SPAWN_MANY as u64));
     group.bench_function(FLOOR_NAME, |b| b.iter_custom(harness::time_floor));
+    group.bench_function(FLOOR_LATCH_NAME, |b| {
+        b.iter_custom(harness::time_floor_with_latch)
+    });
     group.finish();
 }
 

@@ -149,6 +149,18 @@ impl Rayon {
 /// The name of the floor in tables and benchmark ids.
 pub const FLOOR_NAME: &str = "floor";
 
+/// The name of the floor with the workload's latch in tables.
+pub const FLOOR_LATCH_NAME: &str = "floor + latch";
+
+/// Runs [`workload::floor_with_latch`] `iters` times on the calling thread.
+pub fn time_floor_with_latch(iters: u64) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iters {
+        workload::floor_with_latch();
+    }
+    start.elapsed()
+}
+
 /// Runs [`workload::floor`] `iters` times on the calling thread.
 pub fn time_floor(iters: u64) -> Duration {
     let start = Instant::now();

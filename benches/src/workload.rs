@@ -398,3 +398,29 @@ pub fn floor() {
         drop(fut);
     }
 }
+
+/// [`floor`] plus the per-task work of `spawn_many_local`'s own tasks: on one thread,
+/// [`SPAWN_MANY`] times, clone the latch's `Arc`, box a future that counts the latch
+/// down, poll it once and free it. The part of a `spawn_many_local` task's cost that is
+/// the workload's, not the scheduler's (uncontended here: on two workers the latch's
+/// cache line also moves between cores, which no single-thread line can show).
+pub fn floor_with_latch() {
+    let mut cx = Context::from_waker(Waker::noop());
+    let (latch, done) = Countdown::new(SPAWN_MANY);
+    for _ in 0..SPAWN_MANY {
+        let latch = Arc::clone(&latch);
+        let fut: Pin<Box<dyn Future<Output = ()> + Send>> =
+            Box::pin(async move { latch.count_down() });
+        let mut fut = black_box(fut);
+        match fut.as_mut().poll(&mut cx) {
+            Poll::Ready(()) => {}
+            Poll::Pending => unreachable!("the floor future is ready at once"),
+        }
+        drop(fut);
+    }
+    let mut done = std::pin::pin!(wait(done));
+    assert!(
+        done.as_mut().poll(&mut cx).is_ready(),
+        "every future counted down"
+    );
+}

@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use benches::harness::{self, AnyRuntime, Rayon, FLOOR_NAME};
+use benches::harness::{self, AnyRuntime, Rayon, FLOOR_LATCH_NAME, FLOOR_NAME};
 use benches::workload::SPAWN_MANY;
 use benches::Workload;
 
@@ -488,10 +488,18 @@ fn report(
             fmt_duration(floor_median),
             fmt_duration(per_future),
         );
+        let latch_median = refs.floor_latch.as_ref().map(Series::headline);
+        if let Some(latch) = latch_median {
+            let _ = writeln!(
+                out,
+                "Floor plus spawn_many_local's own per-task work (clone the latch's `Arc`, count it down in the future), one thread: {} each.\n",
+                fmt_duration(latch / SPAWN_MANY as u32),
+            );
+        }
         if let Some(row) = rows.iter().find(|r| r.workload == Workload::SpawnManyLocal) {
             let _ = writeln!(
                 out,
-                "| spawn_many_local per task | per task | × floor |\n|---|---:|---:|"
+                "| spawn_many_local per task | per task | × floor | × floor + latch |\n|---|---:|---:|---:|"
             );
             for s in row.series.iter().filter(|s| s.kind != Kind::Reference) {
                 let per_task = s.headline() / SPAWN_MANY as u32;
@@ -501,9 +509,12 @@ fn report(
                 } else {
                     String::new()
                 };
+                let with_latch = latch_median
+                    .map(|l| format!("{:.1}×", ratio(s.headline(), l)))
+                    .unwrap_or_else(|| "–".to_owned());
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {x:.1}×{target} |",
+                    "| {} | {} | {x:.1}×{target} | {with_latch} |",
                     s.name,
                     fmt_duration(per_task)
                 );
@@ -537,7 +548,11 @@ fn report(
         out,
         "| workload | runtime | min | median | max | iters/sample |\n|---|---|---:|---:|---:|---:|"
     );
-    let ref_rows = refs.floor.iter().map(|s| ("floor", s));
+    let ref_rows = refs
+        .floor
+        .iter()
+        .chain(refs.floor_latch.iter())
+        .map(|s| ("floor", s));
     let all = rows
         .iter()
         .flat_map(|r| r.series.iter().map(move |s| (r.workload.name(), s)))
@@ -588,6 +603,8 @@ fn metrics_report(runtimes: &[Box<dyn AnyRuntime>], workloads: &[Workload]) -> S
 
 struct Refs {
     floor: Option<Series>,
+    /// The floor plus spawn_many_local's own per-task work (its latch).
+    floor_latch: Option<Series>,
 }
 
 fn main() -> ExitCode {
@@ -656,7 +673,10 @@ fn main() -> ExitCode {
         rows.push(Row { workload, series });
     }
 
-    let mut refs = Refs { floor: None };
+    let mut refs = Refs {
+        floor: None,
+        floor_latch: None,
+    };
     if opts.refs {
         eprintln!("compare: floor");
         let floor = Contender {
@@ -665,7 +685,15 @@ fn main() -> ExitCode {
             meaningful: true,
             timed: &harness::time_floor,
         };
-        refs.floor = measure(&[floor], &opts).pop();
+        let floor_latch = Contender {
+            name: FLOOR_LATCH_NAME,
+            kind: Kind::Reference,
+            meaningful: true,
+            timed: &harness::time_floor_with_latch,
+        };
+        let mut both = measure(&[floor, floor_latch], &opts).into_iter();
+        refs.floor = both.next();
+        refs.floor_latch = both.next();
     }
 
     let mut text = report(&opts, workers, &names, &rows, &refs, &load_before);
