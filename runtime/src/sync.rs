@@ -17,7 +17,7 @@
 //!   core atomics that loom does not see, so loom would neither explore their
 //!   interleavings nor see the happens-before edges they carry. `Worker`, `Stealer` and
 //!   `Injector` are therefore replaced by a model with the same API over a loom
-//!   `Mutex<VecDeque>` (`sync/loom_deque.rs`), and `LOCAL_QUEUE_CAPACITY` shrinks to 4
+//!   `Mutex<VecDeque>` (`sync/loom_deque.rs`), and `LOCAL_QUEUE_CAPACITY` shrinks to 2
 //!   so spills happen within a model. loom checks *our* protocols (task state word,
 //!   park/notify, shutdown) on top of that model, not crossbeam's own algorithm; the
 //!   deque itself is covered by crossbeam's tests, Miri and ThreadSanitizer.
@@ -141,9 +141,9 @@ mod imp {
     use std::ops::{Deref, DerefMut};
     use std::time::Instant;
 
-    /// Number of slots a worker's local queue holds before half of it spills to the
-    /// injector: small under loom, so that spills happen inside a model.
-    pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 4;
+    /// Number of slots a worker's local queue holds before half of it spills (as one
+    /// batch): small under loom, so that spills happen inside a model.
+    pub(crate) const LOCAL_QUEUE_CAPACITY: usize = 2;
 
     /// `crossbeam_utils::CachePadded`'s API; padding means nothing to loom.
     #[derive(Debug, Default)]
