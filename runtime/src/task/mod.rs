@@ -84,6 +84,16 @@
 //!   `Pending`, the runner sees `NOTIFIED` in the same CAS that clears `RUNNING`, and
 //!   turns its own reference into the new `Notified` (queued at the back: a yield). A
 //!   wake is never lost and never polls the task twice at once.
+//! - **R3.** A thread whose references are *all* the references (the count equals
+//!   what it holds, and it read that count with `Acquire`) is alone with the task: only
+//!   a holder can create, release or hand out a reference, so no other thread can read
+//!   or write the state word until this one hands a reference out. It may then change
+//!   the word with a plain store instead of a CAS, or free the task without writing it
+//!   at all. Two transitions use this: a runner whose `Notified` is the only reference
+//!   (a detached task nobody else can wake) takes `RUNNING` with a load and a store,
+//!   and a completer holding every reference, with no `JoinHandle` left, frees the task
+//!   without setting `COMPLETE`. The `Acquire` load reads the last release of every
+//!   other reference, so what their holders did to the task happens before.
 //! - **O1.** While the task is not `COMPLETE`, only the `RUNNING` holder touches the
 //!   stage.
 //! - **O2.** The completer stores the output *before* setting `COMPLETE` (AcqRel). If

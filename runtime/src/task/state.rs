@@ -183,6 +183,24 @@ impl State {
 
     /// The holder of a `Notified` takes `RUNNING` to poll the task (rule R1).
     pub(super) fn transition_to_running(&self) -> TransitionToRunning {
+        // Rule R3: the `Notified` is the only reference (no handle, waker or registry
+        // entry exists), so nobody else can touch the word: no CAS needed.
+        let s = self.load();
+        if s.ref_count() == 1 && !s.is_running() && !s.is_complete() {
+            debug_assert!(s.is_notified(), "a queued task has NOTIFIED set: {s:?}");
+            let mut next = s;
+            next.unset(NOTIFIED);
+            next.set(RUNNING);
+            // Relaxed: rule R3; no other thread reads the word until this one hands
+            // out a reference, which it does after this store in program order and
+            // through a synchronising channel.
+            self.val.store(next.0, Ordering::Relaxed);
+            return if next.is_cancelled() {
+                TransitionToRunning::Cancelled
+            } else {
+                TransitionToRunning::Success
+            };
+        }
         self.fetch_update(|mut s| {
             debug_assert!(s.is_notified(), "a queued task has NOTIFIED set: {s:?}");
             if s.is_running() || s.is_complete() {
@@ -358,6 +376,17 @@ impl State {
         n: usize,
         output_stored: bool,
     ) -> Result<bool, ()> {
+        // Rule R3: the `n` references being released are all there are, no
+        // `JoinHandle` is left and no output was stored (the stage is empty, so the
+        // free drops no user value): nobody can observe `COMPLETE`, so skip writing it
+        // and free the task.
+        if !output_stored {
+            let s = self.load();
+            if s.ref_count() == n && !s.is_join_interested() && !s.is_join_waker_set() {
+                debug_assert!(s.is_running() && !s.is_complete(), "{s:?}");
+                return Ok(true);
+            }
+        }
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running() && !s.is_complete(), "{s:?}");
             if s.is_join_waker_set() || (output_stored && !s.is_join_interested()) {
@@ -678,6 +707,60 @@ mod tests {
             Ok(true),
             "last reference"
         );
+    }
+
+    #[test]
+    fn a_sole_reference_runs_and_completes_without_a_cas() {
+        // Rule R3: handle dropped before the run, so the `Notified` is the only
+        // reference. (The store and the skipped write are not observable here; the
+        // states are, and loom checks the orderings in the task models.)
+        let state = State::new();
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::Released { dealloc: false }
+        );
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        let s = state.load();
+        assert!(s.is_running() && !s.is_notified() && s.ref_count() == 1);
+        assert_eq!(
+            state.transition_to_complete_and_release(1, false),
+            Ok(true),
+            "the runner holds every reference: free at once"
+        );
+        // Aborted (through an `AbortHandle`, since dropped) before its only run: the
+        // runner must cancel it.
+        let state = State::new();
+        state.ref_inc();
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::Released { dealloc: false }
+        );
+        assert_eq!(
+            state.transition_to_notified_and_cancel(),
+            TransitionToNotified::DoNothing,
+            "already queued"
+        );
+        assert!(!state.ref_dec(), "the abort handle goes");
+        assert_eq!(
+            state.transition_to_running(),
+            TransitionToRunning::Cancelled
+        );
+        // A waker cloned during the poll is a second reference: completion takes the
+        // CAS and leaves the task for the waker to free.
+        let state = State::new();
+        assert_eq!(
+            state.transition_to_join_handle_dropped(false),
+            JoinHandleDropped::Released { dealloc: false }
+        );
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        state.ref_inc();
+        assert_eq!(
+            state.transition_to_complete_and_release(1, false),
+            Ok(false)
+        );
+        let s = state.load();
+        assert!(s.is_complete() && s.ref_count() == 1);
+        assert!(state.ref_dec(), "the waker's reference is the last");
     }
 
     #[test]
