@@ -170,9 +170,7 @@ impl Shared {
     /// workers, else to the injector.
     fn schedule_task(this: &Self, task: Notified, is_yield: bool, is_spawn: bool) {
         crate::context::with_core(|core| match core {
-            Some(core) if core.is(std::ptr::NonNull::from(this)) => {
-                core.schedule_local(task, is_yield, is_spawn)
-            }
+            Some(core) if core.is(this) => core.schedule_local(task, is_yield, is_spawn),
             _ => this.push_remote(task, is_spawn),
         });
     }

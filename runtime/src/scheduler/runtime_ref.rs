@@ -90,7 +90,7 @@ impl RuntimeRef {
 impl Drop for RuntimeRef {
     fn drop(&mut self) {
         let returned = context::with_core(|core| {
-            core.is_some_and(|core| core.is(self.shared) && core.return_task_ref())
+            core.is_some_and(|core| core.is(self.shared.as_ptr()) && core.return_task_ref())
         });
         if !returned {
             // SAFETY: rule C1: this reference is counted, and is given up here.

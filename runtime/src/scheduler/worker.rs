@@ -2,7 +2,6 @@
 //! empty, park when there is nothing anywhere.
 
 use std::cell::Cell;
-use std::ptr::NonNull;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -120,8 +119,8 @@ impl Core {
     }
 
     /// Whether this core is a worker of the `Shared` at `shared`.
-    pub(crate) fn is(&self, shared: NonNull<Shared>) -> bool {
-        std::ptr::eq(Arc::as_ptr(&self.shared), shared.as_ptr())
+    pub(crate) fn is(&self, shared: *const Shared) -> bool {
+        std::ptr::eq(Arc::as_ptr(&self.shared), shared)
     }
 
     /// Takes a credit for a task spawned here (runtime_ref.rs, rule C2); `false` once
@@ -172,7 +171,7 @@ impl Core {
 
     /// Whether this core is a worker of `shared`.
     pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
-        Arc::ptr_eq(&self.shared, shared)
+        self.is(Arc::as_ptr(shared))
     }
 
     fn run_loop(&self) {

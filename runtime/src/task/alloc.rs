@@ -105,7 +105,7 @@ struct Chain {
 // moving it to another thread moves that ownership.
 unsafe impl Send for Chain {}
 
-/// A worker's free lists, one per class.
+/// A worker's magazines, two per class.
 pub(crate) struct TaskCache {
     classes: [Magazines; CLASSES],
 }
@@ -158,9 +158,7 @@ pub(crate) unsafe fn release<T>(ptr: NonNull<T>) {
     let Some(class) = class_of(layout) else {
         // SAFETY: `allocate` made it with this layout (no class), and the caller gives
         // it up.
-        unsafe { alloc::dealloc(ptr.as_ptr().cast(), layout) };
-        #[cfg(all(test, not(loom)))]
-        tests::LIVE.with(|live| live.set(live.get() - 1));
+        unsafe { global_dealloc(ptr.cast(), layout) };
         return;
     };
     let block = ptr.cast::<FreeBlock>();
@@ -194,7 +192,17 @@ fn global_alloc(layout: Layout) -> NonNull<u8> {
 /// `block` is a free block of `class` that nothing else uses.
 unsafe fn free_block(class: usize, block: NonNull<FreeBlock>) {
     // SAFETY: blocks of `class` are allocated with `class_layout(class)`.
-    unsafe { alloc::dealloc(block.as_ptr().cast(), class_layout(class)) };
+    unsafe { global_dealloc(block.cast(), class_layout(class)) };
+}
+
+/// The inverse of [`global_alloc`].
+///
+/// # Safety
+///
+/// `ptr` came from `global_alloc(layout)` and nothing uses it afterwards.
+unsafe fn global_dealloc(ptr: NonNull<u8>, layout: Layout) {
+    // SAFETY: the caller's contract.
+    unsafe { alloc::dealloc(ptr.as_ptr(), layout) };
     #[cfg(all(test, not(loom)))]
     tests::LIVE.with(|live| live.set(live.get() - 1));
 }
