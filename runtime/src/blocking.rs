@@ -109,10 +109,11 @@ impl BlockingPool {
     fn push(&self, shared: &Arc<Shared>, task: Notified) {
         let mut state = self.state.lock();
         if state.is_shutdown {
-            // Discarding the `Notified` cancels the task (the closure is dropped and
-            // the handle gives cancelled).
+            // The runtime's shutdown cancels it (the closure is dropped on one of the
+            // runtime's threads, never on the spawner's stack, and the handle gives
+            // cancelled).
             drop(state);
-            task.shutdown();
+            shared.push_after_shutdown(task);
             return;
         }
         state.queue.push_back(task);
@@ -202,21 +203,15 @@ impl BlockingPool {
         }
     }
 
-    /// Stops the pool: later pushes and queued closures are cancelled, idle threads
-    /// exit.
-    /// Threads running a closure finish it, then exit.
-    pub(crate) fn shutdown(&self) {
-        let queued = {
-            let mut state = self.state.lock();
-            state.is_shutdown = true;
-            self.work_cvar.notify_all();
-            std::mem::take(&mut state.queue)
-        };
-        // Cancelled outside the lock: cancelling runs the closure's destructor, which
-        // is user code.
-        for task in queued {
-            task.shutdown();
-        }
+    /// Stops the pool: idle threads exit; threads running a closure finish it, then
+    /// exit. Returns the queued closures' tasks, which the caller hands to the
+    /// runtime's shutdown to cancel (cancelling runs the closure's destructor, user
+    /// code); later pushes go there too.
+    pub(crate) fn shutdown(&self) -> std::collections::VecDeque<Notified> {
+        let mut state = self.state.lock();
+        state.is_shutdown = true;
+        self.work_cvar.notify_all();
+        std::mem::take(&mut state.queue)
     }
 
     /// Waits until every pool thread has exited or `deadline` passes; returns whether

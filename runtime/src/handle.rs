@@ -95,7 +95,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future)
+        crate::task::spawn_maybe_boxed!(future, Shared::spawn(&self.shared, future))
     }
 
     /// Spawns a task on this runtime and runs it on the calling thread up to its first
@@ -120,7 +120,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let _enter = context::enter(self.clone(), false);
-        Shared::spawn_immediate(&self.shared, future)
+        crate::task::spawn_maybe_boxed!(future, Shared::spawn_immediate(&self.shared, future))
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, so
@@ -219,6 +219,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
+    crate::task::spawn_maybe_boxed!(future, spawn_inner(future))
+}
+
+fn spawn_inner<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
     // On a worker (the common case: a task spawning a task), spawn through the worker's
     // core: no handle clone, so no shared reference count to bump.
     let mut future = Some(future);
@@ -269,7 +277,9 @@ where
     F::Output: Send + 'static,
 {
     match Handle::try_current() {
-        Ok(handle) => Shared::spawn_immediate(&handle.shared, future),
+        Ok(handle) => {
+            crate::task::spawn_maybe_boxed!(future, Shared::spawn_immediate(&handle.shared, future))
+        }
         Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
     }
 }

@@ -116,7 +116,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.handle.spawn(future)
+        crate::task::spawn_maybe_boxed!(future, self.handle.spawn(future))
     }
 
     /// The runtime's handle.
@@ -160,15 +160,20 @@ impl Runtime {
             return;
         }
         if context::in_async_context() {
+            // Waiting here would block a thread the runtime (or the caller's own
+            // future) needs. Start shutdown first, so the workers still stop and
+            // cancel every task on their own threads and a kept `Handle` runs nothing
+            // new, then report the mistake.
+            self.handle.shared.begin_shutdown();
+            self.threads.clear();
             panic!("{DROP_IN_ASYNC}");
         }
-        let all_exited = self.handle.shared.shutdown(deadline);
+        let finished = self.handle.shared.shutdown(deadline);
         let threads = mem::take(&mut self.threads);
-        if all_exited {
+        if finished {
             for thread in threads {
-                // A worker never unwinds out of its loop (task panics are caught), so
-                // an error here is a panic in an `on_thread_*` callback: already
-                // reported by the panic hook.
+                // A worker never unwinds out of `worker::run` (task and hook panics are
+                // caught there), and has nothing left to do but return.
                 let _ = thread.join();
             }
         }
@@ -178,8 +183,10 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         if std::thread::panicking() && context::in_async_context() {
-            // Unwinding through an async context: panicking again would abort.
+            // Unwinding through an async context: panicking again would abort. Start
+            // shutdown and let the workers finish it on their own.
             self.is_shut_down = true;
+            self.handle.shared.begin_shutdown();
             return;
         }
         self.shutdown(None);

@@ -12,7 +12,7 @@ pub(crate) mod spill;
 pub(crate) mod worker;
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::metrics::WorkerCounters;
 use crate::sync::{
@@ -36,6 +36,13 @@ pub(crate) struct Config {
     pub(crate) on_thread_start: Option<Callback>,
     pub(crate) on_thread_stop: Option<Callback>,
     pub(crate) max_blocking_threads: usize,
+}
+
+/// Workers that have exited, and whether the last of them finished shutdown.
+#[derive(Default)]
+struct ExitState {
+    exited: usize,
+    finished: bool,
 }
 
 /// What other threads may touch of one worker.
@@ -64,9 +71,14 @@ pub(crate) struct Shared {
     /// Spawns from outside a worker (spawns on a worker count in its `WorkerCounters`),
     /// and every `spawn_immediate`.
     pub(crate) spawned_remote: CachePadded<AtomicU64>,
-    /// How many workers have left their loop; shutdown waits on `exited_cvar`.
-    exited: Mutex<usize>,
-    exited_cvar: Condvar,
+    /// How many workers have exited, and whether shutdown has finished; shutdown
+    /// waits on `exit_cvar`.
+    exit: Mutex<ExitState>,
+    exit_cvar: Condvar,
+    /// Set by the thread that finishes shutdown once every queue and the registry are
+    /// empty (`finish_shutdown`): from then on a push cancels its own task, since no
+    /// loop of the runtime is left to do it.
+    finished: AtomicBool,
     pub(crate) config: Config,
     /// Free task blocks shared by the workers (task/alloc.rs).
     pub(crate) depot: task::alloc::Depot,
@@ -95,8 +107,9 @@ impl Shared {
             is_shutdown: AtomicBool::new(false),
             injected: CachePadded::new(AtomicU64::new(0)),
             spawned_remote: CachePadded::new(AtomicU64::new(0)),
-            exited: Mutex::new(0),
-            exited_cvar: Condvar::new(),
+            exit: Mutex::new(ExitState::default()),
+            exit_cvar: Condvar::new(),
+            finished: AtomicBool::new(false),
             config,
             depot: task::alloc::Depot::new(),
             task_refs: CachePadded::new(AtomicUsize::new(0)),
@@ -110,9 +123,7 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (notified, join) = Shared::bind(this, future);
-        if let Some(notified) = notified {
-            Shared::schedule_task(this, notified, false, true);
-        }
+        Shared::schedule_task(this, notified, false, true);
         join
     }
 
@@ -126,37 +137,38 @@ impl Shared {
         F::Output: Send + 'static,
     {
         let (notified, join) = Shared::bind(this, future);
-        if let Some(notified) = notified {
-            crate::context::with_core(|core| match core {
-                // On one of our workers: its own single-writer counter.
-                Some(core) if core.belongs_to(this) => core.count_spawn(),
-                // Relaxed: a statistic.
-                _ => {
-                    this.spawned_remote.fetch_add(1, Ordering::Relaxed);
-                }
-            });
-            notified.run();
-        }
+        crate::context::with_core(|core| match core {
+            // On one of our workers: its own single-writer counter.
+            Some(core) if core.belongs_to(this) => core.count_spawn(),
+            // Relaxed: a statistic.
+            _ => {
+                this.spawned_remote.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        // A task created cancelled (shutdown has begun) is cancelled by this run: the
+        // spawner's own future, dropped where it was handed over.
+        notified.run();
         join
     }
 
-    /// Allocates a task. Returns its first `Notified`, or `None` when the runtime is
-    /// shut down (the task is then already cancelled: its future was dropped here).
+    /// Allocates a task and returns its first `Notified`.
     ///
     /// No registry work here: a task is listed only if it ever waits (task/mod.rs,
-    /// rule L2). A spawn racing with shutdown past this check is caught where its
-    /// `Notified` goes: `push_remote` drains the injector itself once it sees the flag.
-    pub(crate) fn bind<F>(this: &Arc<Self>, future: F) -> (Option<Notified>, JoinHandle<F::Output>)
+    /// rule L2). A task spawned once shutdown has begun is created cancelled, and
+    /// queued like any other: whoever dequeues it (a worker still in its loop, or the
+    /// shutdown drain) drops its future on the runtime's own thread, never on the
+    /// spawner's stack (see `shutdown`). A spawn racing with shutdown past this check
+    /// is caught where its `Notified` goes: the exiting workers drain every queue.
+    pub(crate) fn bind<F>(this: &Arc<Self>, future: F) -> (Notified, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let (notified, join) = task::new_task(future, RuntimeRef::acquire(this), task::Id::next());
         if this.is_shutdown() {
-            notified.shutdown();
-            return (None, join);
+            notified.cancel();
         }
-        (Some(notified), join)
+        (notified, join)
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
@@ -183,17 +195,39 @@ impl Shared {
             self.spawned_remote.fetch_add(1, Ordering::Relaxed);
         }
         self.injector.push(task);
-        // SeqCst fence: orders the push before our reads of `is_shutdown` and of the
-        // idle state. Against shutdown (which stores `is_shutdown`, fences, then drains
-        // the injector): either we see the flag and drain ourselves, or shutdown's drain
-        // sees our task, so no task is left in the injector holding the runtime alive.
-        // Against parking workers: idle.rs, the Dekker argument.
+        // SeqCst fence: orders the push before our reads of `finished` and of the idle
+        // state. Against parking workers: idle.rs, the Dekker argument. Against the end
+        // of shutdown: `push_after_shutdown`.
         fence(Ordering::SeqCst);
         if self.is_shutdown.load(Ordering::Relaxed) {
-            self.drain_injector();
+            self.cancel_if_finished();
             return;
         }
         self.notify_parked_after_fence();
+    }
+
+    /// Hands a task that will never run (its runtime is shutting down) to the
+    /// runtime's own loops, which cancel it: the injector, which the exiting workers
+    /// and `finish_shutdown` drain.
+    pub(crate) fn push_after_shutdown(&self, task: Notified) {
+        self.injector.push(task);
+        // SeqCst fence, against `finish_shutdown` (which stores `finished`, fences,
+        // then drains): either its drain sees our task, or we see `finished` and
+        // cancel it ourselves, so no task is left in the injector holding the runtime
+        // alive.
+        fence(Ordering::SeqCst);
+        self.cancel_if_finished();
+    }
+
+    /// After a push once shutdown has begun: if shutdown has already finished, no loop
+    /// of the runtime is left to cancel what the injector holds, so the pusher does.
+    /// Only a straggler gets here (a spawn or wake from another thread after `drop`
+    /// returned), never a destructor run by the shutdown itself.
+    fn cancel_if_finished(&self) {
+        // SeqCst: the load after the pusher's fence (see `push_after_shutdown`).
+        if self.finished.load(Ordering::SeqCst) {
+            self.drain_injector();
+        }
     }
 
     /// Wakes a parked worker if no worker is searching. Call after a push.
@@ -254,101 +288,131 @@ impl Shared {
         }
     }
 
-    /// Cancels every task in the injector and the spilled batches.
-    pub(crate) fn drain_injector(&self) {
+    /// Cancels every task in the injector and the spilled batches; returns whether
+    /// there was any.
+    pub(crate) fn drain_injector(&self) -> bool {
+        let mut found = false;
         loop {
             while let Some(task) = self.pop_injector_one() {
+                found = true;
                 drop(task);
             }
             let batches = self.spilled.take_all();
             if batches.is_empty() {
-                break;
+                return found;
             }
+            found = true;
             // Outside the lock: cancelling runs destructors, which may spawn or spill.
             drop(batches);
         }
     }
 
-    /// Called by each worker as it leaves its loop.
-    pub(crate) fn worker_exited(&self) {
-        *self.exited.lock() += 1;
-        self.exited_cvar.notify_all();
+    /// Closes the registry and cancels what it lists, and what the injector and the
+    /// spilled batches hold; returns whether there was anything. Destructors run here
+    /// may wake or spawn more, so callers repeat it until it finds nothing.
+    pub(crate) fn cancel_waiting_and_injected(&self) -> bool {
+        let mut found = false;
+        for task in self.registry.close_and_take_all() {
+            found = true;
+            task.shutdown();
+        }
+        self.drain_injector() || found
     }
 
-    /// Stops the workers and cancels every unfinished task.
+    /// Called by each worker once it has cancelled what it could reach (`worker::run`).
+    /// The last one out finishes shutdown on its own thread.
+    pub(crate) fn worker_exited(&self) {
+        let last = {
+            let mut exit = self.exit.lock();
+            exit.exited += 1;
+            exit.exited == self.remotes.len()
+        };
+        if last {
+            self.finish_shutdown();
+        }
+    }
+
+    /// Starts shutdown without waiting for it: sets `is_shutdown`, wakes every worker,
+    /// and stops the blocking pool. Idempotent.
     ///
-    /// 1. Set `is_shutdown` and unpark every worker; each leaves its loop after its
-    ///    current poll and cancels the tasks in its queues (dropping a `Notified`
-    ///    cancels its task in place, task/mod.rs rule L2).
-    /// 2. Wait for the workers to exit, at most until `deadline`.
-    /// 3. Close the registry and cancel every listed (waiting) task: idle ones in
-    ///    place (their futures are dropped here), running ones by their runner after
-    ///    its poll (a runner whose task is not listed yet finds the registry closed
-    ///    when it tries to list it, and cancels it then).
-    /// 4. Drain the injector and the spilled batches, cancelling what they hold (each
-    ///    worker also drains both as it exits: see `worker::run`).
-    ///
-    /// Alongside: step 1 also shuts the blocking pool (queued closures are dropped and
-    /// cancelled by step 3; running ones finish on their own threads); after step 4
-    /// the timer is closed (time/mod.rs, rule T4); with a `deadline`, running blocking
-    /// closures are waited for until then too.
-    ///
-    /// Returns whether every worker exited in time.
-    pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
-        // SeqCst: pairs with the fence in `push_remote` (step 4).
-        self.is_shutdown.store(true, Ordering::SeqCst);
+    /// Closures queued in the blocking pool that never started go to the injector,
+    /// where the exiting workers cancel them: their destructors are user code, and
+    /// never run on the thread that drops the runtime.
+    pub(crate) fn begin_shutdown(&self) {
+        // SeqCst: read by every remote push after its fence (`push_remote`).
+        if self.is_shutdown.swap(true, Ordering::SeqCst) {
+            return;
+        }
         for remote in self.remotes.iter() {
             remote.parker.unpark();
         }
-        self.blocking.shutdown();
+        for task in self.blocking.shutdown() {
+            self.push_after_shutdown(task);
+        }
+    }
 
-        let all_exited = {
-            let mut exited = self.exited.lock();
+    /// Stops the workers and cancels every unfinished task, on the runtime's own
+    /// threads; waits for that at most until `deadline`.
+    ///
+    /// 1. `begin_shutdown`: set `is_shutdown` and unpark every worker. Each leaves its
+    ///    loop after its current poll.
+    /// 2. Each worker, on its own thread and with its runtime current (so destructors
+    ///    can still call `Handle::current()`, and a spawn from one gets a task that is
+    ///    cancelled at once): cancels its LIFO slot and local queue (dropping a
+    ///    `Notified` cancels its task in place, task/mod.rs rule L2), closes the
+    ///    registry and cancels every listed (waiting) task, and drains the injector and
+    ///    the spilled batches; repeated until all are empty, since destructors may wake
+    ///    or spawn more. A task running on another worker is cancelled by its runner
+    ///    after its poll (it finds the registry closed, or CANCELLED set). Wakes and
+    ///    spawns during all this only queue: a waker never runs a destructor on the
+    ///    waking thread (which may hold a lock the destructor wants).
+    /// 3. The last worker out (`worker_exited`) finishes: the same cancelling pass
+    ///    until nothing is left, closes the timer (time/mod.rs, rule T4), sets
+    ///    `finished`, and wakes this caller.
+    /// 4. The caller waits for `finished`, at most until `deadline`; with a deadline,
+    ///    running blocking closures are waited for until then too. Work left when the
+    ///    deadline passes goes on on the runtime's threads.
+    ///
+    /// Returns whether shutdown finished in time.
+    pub(crate) fn shutdown(&self, deadline: Option<Instant>) -> bool {
+        self.begin_shutdown();
+        let finished = {
+            let mut exit = self.exit.lock();
             loop {
-                if *exited == self.remotes.len() {
+                if exit.finished {
                     break true;
                 }
                 match deadline {
-                    None => self.exited_cvar.wait(&mut exited),
+                    None => self.exit_cvar.wait(&mut exit),
                     Some(deadline) => {
-                        if self
-                            .exited_cvar
-                            .wait_until(&mut exited, deadline)
-                            .timed_out()
-                        {
-                            break *exited == self.remotes.len();
+                        if self.exit_cvar.wait_until(&mut exit, deadline).timed_out() {
+                            break exit.finished;
                         }
                     }
                 }
             }
         };
-
-        for task in self.registry.close_and_take_all() {
-            task.shutdown();
-        }
-        fence(Ordering::SeqCst);
-        self.drain_injector();
-        self.timer.close();
         if let Some(deadline) = deadline {
             self.blocking.wait_idle(deadline);
         }
-        all_exited
+        finished
     }
 
-    /// Waits up to `timeout` for the workers to exit (used by tests of shutdown).
-    #[allow(dead_code)]
-    pub(crate) fn wait_exited(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
-        let mut exited = self.exited.lock();
-        while *exited < self.remotes.len() {
-            if self
-                .exited_cvar
-                .wait_until(&mut exited, deadline)
-                .timed_out()
-            {
-                return false;
-            }
-        }
-        true
+    /// Step 3 of `shutdown`, run by the last worker to exit (or by `Runtime::start`
+    /// when no worker could be started).
+    pub(crate) fn finish_shutdown(&self) {
+        // SeqCst: as in `begin_shutdown` (this is the first store when no worker ran).
+        self.is_shutdown.store(true, Ordering::SeqCst);
+        while self.cancel_waiting_and_injected() {}
+        self.timer.close();
+        while self.cancel_waiting_and_injected() {}
+        // SeqCst store and fence: against `push_after_shutdown`. A push that misses
+        // this flag is drained below.
+        self.finished.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        self.drain_injector();
+        let mut exit = self.exit.lock();
+        exit.finished = true;
+        self.exit_cvar.notify_all();
     }
 }

@@ -68,6 +68,9 @@ pub(crate) struct Core {
     /// this worker still takes and returns them (runtime_ref.rs, rules C2 and C3).
     credits: Cell<usize>,
     credits_open: Cell<bool>,
+    /// Whether tasks scheduled on this thread may go to the local queue: cleared once
+    /// the worker has drained it for the last time at shutdown.
+    accepting: Cell<bool>,
 }
 
 /// Runs worker `index` on the current thread until shutdown.
@@ -88,6 +91,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         task_cache: TaskCache::new(),
         credits: Cell::new(0),
         credits_open: Cell::new(true),
+        accepting: Cell::new(true),
     });
     context::set_core(core.clone());
     let _enter = context::enter(
@@ -96,20 +100,27 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         },
         false,
     );
-    if let Some(f) = &shared.config.on_thread_start {
-        f();
-    }
+    run_hook(shared.config.on_thread_start.as_ref());
     core.run_loop();
-    core.drain();
-    // Tasks spilled or injected after shutdown drained the injector (by this worker's
-    // last poll, or by the destructors `drain` ran) are cancelled here, not left
-    // holding the runtime alive.
-    shared.drain_injector();
+    // Shutdown, step 2 (scheduler/mod.rs): cancel what this worker can reach, on its
+    // own thread and with the runtime current, until destructors stop adding more.
+    // Then local pushes go to the injector (`schedule_local`), where the last worker
+    // out drains them.
+    while core.drain() | shared.cancel_waiting_and_injected() {}
+    core.accepting.set(false);
     core.close_credits();
-    if let Some(f) = &shared.config.on_thread_stop {
-        f();
-    }
+    run_hook(shared.config.on_thread_stop.as_ref());
     shared.worker_exited();
+}
+
+/// Runs an `on_thread_start` / `on_thread_stop` callback. A panic in it is reported by
+/// the panic hook, like a task's, and goes no further: a user callback can never skip
+/// the worker's own bookkeeping (a worker that never reports its exit would make
+/// shutdown wait forever).
+fn run_hook(hook: Option<&super::Callback>) {
+    if let Some(f) = hook {
+        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f()));
+    }
 }
 
 impl Core {
@@ -294,9 +305,7 @@ impl Core {
         F::Output: Send + 'static,
     {
         let (notified, join) = Shared::bind(&self.shared, future);
-        if let Some(notified) = notified {
-            self.schedule_local(notified, false, true);
-        }
+        self.schedule_local(notified, false, true);
         join
     }
 
@@ -310,7 +319,9 @@ impl Core {
         if is_spawn {
             self.counters().spawned.incr(1);
         }
-        if is_yield {
+        if !self.accepting.get() {
+            self.shared.push_after_shutdown(task);
+        } else if is_yield {
             self.push_back(task);
         } else if let Some(prev) = self.lifo.replace(Some(task)) {
             self.push_back(prev);
@@ -437,16 +448,19 @@ impl Core {
 
     /// On exit: cancel the tasks still queued here (dropping a `Notified` cancels its
     /// task in place). Their destructors may spawn or wake more onto this worker, so
-    /// loop until both the slot and the queue stay empty.
-    fn drain(&self) {
+    /// loop until both the slot and the queue stay empty. Returns whether there was
+    /// anything.
+    fn drain(&self) -> bool {
+        let mut found = false;
         loop {
             if let Some(task) = self.lifo.take() {
                 task.shutdown();
             } else if let Some(task) = self.local.pop() {
                 task.shutdown();
             } else {
-                break;
+                return found;
             }
+            found = true;
         }
     }
 

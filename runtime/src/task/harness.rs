@@ -119,7 +119,11 @@ where
         let mut cx = Context::from_waker(&waker);
         let _current = context::CurrentTask::enter(self.header().id);
         let res = panic::catch_unwind(AssertUnwindSafe(|| {
-            self.cell().stage.with_mut(|stage| {
+            // A panicking poll drops the future during the unwind, not after the catch,
+            // so its destructors see `std::thread::panicking()` (drop guards that roll
+            // back only on unwind work in tasks as anywhere else).
+            let guard = DropFutureOnUnwind(*self);
+            let poll = self.cell().stage.with_mut(|stage| {
                 // SAFETY: we hold RUNNING (rule O1), so no other thread touches the stage.
                 let stage = unsafe { &mut *stage };
                 let Stage::Running(future) = stage else {
@@ -128,7 +132,9 @@ where
                 // SAFETY: the future lives inside the heap cell and is never moved out
                 // of it: it is dropped in place when the stage is overwritten.
                 unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
-            })
+            });
+            mem::forget(guard);
+            poll
         }));
         let output = match res {
             Ok(Poll::Pending) => return Poll::Pending,
@@ -138,10 +144,8 @@ where
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
                 Ok(output)
             }
-            Err(payload) => {
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| self.drop_stage()));
-                Err(JoinError::panic(self.header().id, payload))
-            }
+            // The guard dropped the future during the unwind.
+            Err(payload) => Err(JoinError::panic(self.header().id, payload)),
         };
         self.complete(output);
         Poll::Ready(())
@@ -348,6 +352,28 @@ where
             std::ptr::drop_in_place(self.cell.as_ptr());
             super::alloc::release(self.cell);
         }
+    }
+}
+
+/// Drops the future of a task whose poll is unwinding, during the unwind
+/// (`Harness::poll_future`). We hold `RUNNING` for the whole poll (rule O1).
+struct DropFutureOnUnwind<F, S>(Harness<F, S>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule;
+
+impl<F, S> Drop for DropFutureOnUnwind<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    fn drop(&mut self) {
+        // A destructor that panics too is caught here, inside this drop: a panic
+        // escaping a destructor during an unwind would abort the process. The poll's
+        // own panic is the one the `JoinHandle` reports.
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| self.0.drop_stage()));
     }
 }
 

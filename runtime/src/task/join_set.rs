@@ -270,7 +270,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        self.spawn_on(future, &Handle::current())
+        crate::task::spawn_maybe_boxed!(future, self.spawn_on(future, &Handle::current()))
     }
 
     /// Spawns a hot task on the runtime of `handle` and adds it to the set.
@@ -289,7 +289,7 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        let join = handle.spawn(future);
+        let join = crate::task::spawn_maybe_boxed!(future, handle.spawn(future));
         let abort = join.abort_handle();
         self.insert(join);
         abort

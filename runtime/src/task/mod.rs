@@ -210,6 +210,15 @@ impl Notified {
         unsafe { (raw.as_ref().vtable.poll)(raw) };
     }
 
+    /// Marks a task that has never run cancelled, so that whoever dequeues this
+    /// `Notified` drops its future instead of polling it (`NOTIFIED` is set, so this
+    /// queues nothing: it only sets `CANCELLED`).
+    pub(crate) fn cancel(&self) {
+        // SAFETY: we own a reference.
+        let header = unsafe { self.raw.as_ref() };
+        let _ = header.state.transition_to_notified_and_cancel();
+    }
+
     /// Discards a queued task: cancels it in place unless it is running (its runner
     /// then cancels it), consuming this reference. Dropping a `Notified` does the same:
     /// a task that is queued is reachable only through its `Notified` (rule L2), so
@@ -269,6 +278,34 @@ fn release_ref(raw: NonNull<Header>) {
         unsafe { (vtable.dealloc)(raw) };
     }
 }
+
+/// Futures larger than this many bytes are moved to the heap by the spawn function
+/// that receives them, before anything else moves them: spawning never copies a
+/// future of unbounded size through the stack (a 1 MiB future spawned from a task
+/// would otherwise be copied several times on the way into its task cell, and
+/// overflow the worker's 2 MiB stack). An unoptimised build copies a value at every
+/// call layer, so it switches earlier; an optimised one inlines most of them.
+pub(crate) const BOX_FUTURE_THRESHOLD: usize = if cfg!(debug_assertions) {
+    2 * 1024
+} else {
+    16 * 1024
+};
+
+/// Evaluates `$spawn` with the variable `$future` boxed first (shadowed by
+/// `Pin<Box<_>>`) if its type is larger than [`BOX_FUTURE_THRESHOLD`]. A macro, not a
+/// function: passing the future to a helper would be one more copy of it on the
+/// stack, and the two branches need two instantiations of the generic spawn.
+macro_rules! spawn_maybe_boxed {
+    ($future:ident, $spawn:expr) => {
+        if ::std::mem::size_of_val(&$future) > $crate::task::BOX_FUTURE_THRESHOLD {
+            let $future = ::std::boxed::Box::pin($future);
+            $spawn
+        } else {
+            $spawn
+        }
+    };
+}
+pub(crate) use spawn_maybe_boxed;
 
 /// The id of the task being polled on this thread.
 ///
