@@ -399,3 +399,34 @@ fn a_panicking_poll_drops_its_future_during_the_unwind() {
         assert_eq!(rt.block_on(rt.spawn(async { 3 })).unwrap(), 3);
     });
 }
+
+#[test]
+fn tasks_queued_behind_a_blocked_worker_run_on_an_idle_one() {
+    bounded(Duration::from_secs(60), || {
+        let rt = Builder::new().worker_threads(2).build().unwrap();
+        for _ in 0..5 {
+            let blocked = rt.spawn(async {
+                let (tx, rx) = mpsc::channel();
+                // Two tasks queued on this worker: the first goes to its local queue
+                // (one task long: no sibling is woken for it), the second to its LIFO
+                // slot (never stolen by an ordinary steal).
+                for _ in 0..2 {
+                    let tx = tx.clone();
+                    runtime::spawn(async move { tx.send(Instant::now()).unwrap() });
+                }
+                // Hostile: this poll blocks its worker until both have run, for at
+                // most 10 s. They must run elsewhere meanwhile, on the idle worker.
+                let start = Instant::now();
+                let first = rx.recv_timeout(Duration::from_secs(10));
+                let second = rx.recv_timeout(Duration::from_secs(10));
+                (first.is_ok() && second.is_ok(), start.elapsed())
+            });
+            let (ran, waited) = rt.block_on(blocked).unwrap();
+            assert!(
+                ran,
+                "tasks queued behind a blocked worker never ran elsewhere"
+            );
+            assert!(waited < Duration::from_secs(2), "they waited {waited:?}");
+        }
+    });
+}

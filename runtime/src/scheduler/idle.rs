@@ -122,6 +122,11 @@ impl Idle {
         }
     }
 
+    /// Workers not parked now (a snapshot, for the monitor: worker.rs, rule M1).
+    pub(crate) fn num_unparked(&self) -> usize {
+        unparked(self.state.load(Ordering::SeqCst))
+    }
+
     /// Whether worker `index` is on the sleepers list (not yet chosen by a notifier).
     pub(crate) fn is_sleeping(&self, index: usize) -> bool {
         self.sleepers.lock().contains(&index)

@@ -6,6 +6,7 @@
 //! `idle.rs` and `README.md`.
 
 pub(crate) mod idle;
+pub(crate) mod lifo;
 pub(crate) mod park;
 pub(crate) mod runtime_ref;
 pub(crate) mod spill;
@@ -48,6 +49,9 @@ struct ExitState {
 /// What other threads may touch of one worker.
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
+    /// The worker's LIFO slot; others take from it only when the worker is stuck
+    /// (worker.rs, the monitor).
+    pub(crate) lifo: lifo::LifoSlot,
     pub(crate) parker: Parker,
     pub(crate) counters: CachePadded<WorkerCounters>,
 }
@@ -84,6 +88,9 @@ pub(crate) struct Shared {
     pub(crate) depot: task::alloc::Depot,
     /// Tasks' references to this state, plus the workers' credits (runtime_ref.rs).
     pub(crate) task_refs: CachePadded<AtomicUsize>,
+    /// The monitor role (worker.rs): held, with what it saw at its last tick, by at
+    /// most one parked worker.
+    pub(crate) monitor: Mutex<worker::Monitor>,
 }
 
 impl Shared {
@@ -96,6 +103,7 @@ impl Shared {
                 .into_iter()
                 .map(|stealer| Remote {
                     stealer,
+                    lifo: lifo::LifoSlot::new(),
                     parker: Parker::new(),
                     counters: CachePadded::new(WorkerCounters::default()),
                 })
@@ -113,6 +121,7 @@ impl Shared {
             config,
             depot: task::alloc::Depot::new(),
             task_refs: CachePadded::new(AtomicUsize::new(0)),
+            monitor: Mutex::new(worker::Monitor::new(n)),
         }
     }
 

@@ -40,6 +40,50 @@ const MAX_LIFO_POLLS: u32 = 3;
 /// A steal takes at most this many tasks (crossbeam takes about half of the victim's).
 const STEAL_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;
 
+/// The monitor's period: work queued on a worker stuck in one poll for longer than
+/// this (and at most twice this) is taken by an idle worker.
+///
+/// A worker's own pushes wake no sibling unless its queue becomes two long (idle.rs,
+/// rule 2), and its LIFO slot is its own: both assume the worker soon finishes its
+/// poll. A poll that blocks its thread (a blocking call, a long computation) breaks
+/// that, and its queued tasks and due timers would wait for it while siblings sleep.
+/// So, by these rules:
+///
+/// - **M1.** A worker that parks while another worker is awake takes the monitor role
+///   if it is vacant (a try-lock it holds while parked) and parks for at most one
+///   tick. With every other worker parked nothing can be stuck, and it parks without
+///   a deadline.
+/// - **M2.** Each tick, the monitor takes the LIFO slot (`lifo.rs`) and a batch of the
+///   local queue of every worker whose poll counter has not moved since the last
+///   tick, and fires due timers; then it returns to its loop and runs what it took.
+/// - **M3.** A worker that returns from a timed park (timer driver or monitor) with
+///   work, not counted as a searcher, wakes a sleeper if none searches, so the role
+///   does not stay vacant while it is busy. A worker woken by a notification already
+///   does (idle.rs, rule 2: the last searcher to find work wakes another).
+///
+/// The cost is one wake-up of one parked worker per tick while the runtime is partly
+/// busy; none while it is idle or saturated.
+const MONITOR_TICK: Duration = Duration::from_millis(1);
+
+/// loom has no clock: a timed park returns at once, so a monitor would turn every
+/// model into a spin. The models check the LIFO slot's ownership transfer (`lifo.rs`)
+/// through the owner's own paths; the monitor is a liveness aid, covered by
+/// tests/rt_failure.rs.
+const MONITOR: bool = !cfg!(loom);
+
+/// What the monitor saw at its last tick: each worker's poll counter.
+pub(crate) struct Monitor {
+    seen: Vec<Option<u64>>,
+}
+
+impl Monitor {
+    pub(crate) fn new(workers: usize) -> Monitor {
+        Monitor {
+            seen: vec![None; workers],
+        }
+    }
+}
+
 /// A worker's own state. Lives in an `Rc` shared by the worker loop and the thread's
 /// context (so a waker fired during a poll on this thread can push locally); every
 /// field is a `Cell` or has `&self` methods, so the two never need `&mut`.
@@ -47,8 +91,6 @@ pub(crate) struct Core {
     index: usize,
     shared: Arc<Shared>,
     local: Worker<Notified>,
-    /// The task woken most recently by a task on this worker: runs next.
-    lifo: Cell<Option<Notified>>,
     /// Polls since the injector was last checked, and how many trigger the next check.
     polls_since_check: Cell<u32>,
     check_interval: Cell<u32>,
@@ -79,7 +121,6 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         index,
         shared: shared.clone(),
         local,
-        lifo: Cell::new(None),
         polls_since_check: Cell::new(0),
         check_interval: Cell::new(MAX_INJECTOR_INTERVAL),
         last_check: Cell::new(Instant::now()),
@@ -215,7 +256,7 @@ impl Core {
                 return Some(task);
             }
         }
-        if let Some(task) = self.lifo.take() {
+        if let Some(task) = self.lifo().take() {
             return Some(task);
         }
         self.local.pop().or_else(|| self.take_injected(STEAL_LIMIT))
@@ -278,7 +319,7 @@ impl Core {
         }
         self.poll(task);
         let mut lifo_polls = 0;
-        while let Some(next) = self.lifo.take() {
+        while let Some(next) = self.lifo().take() {
             if lifo_polls == MAX_LIFO_POLLS {
                 self.push_back(next);
                 break;
@@ -292,6 +333,11 @@ impl Core {
         self.counters().polls.incr(1);
         self.polls_since_check.set(self.polls_since_check.get() + 1);
         task.run();
+    }
+
+    /// The task woken most recently by a task on this worker: runs next.
+    fn lifo(&self) -> &super::lifo::LifoSlot {
+        &self.shared.remotes[self.index].lifo
     }
 
     fn counters(&self) -> &crate::metrics::WorkerCounters {
@@ -323,7 +369,7 @@ impl Core {
             self.shared.push_after_shutdown(task);
         } else if is_yield {
             self.push_back(task);
-        } else if let Some(prev) = self.lifo.replace(Some(task)) {
+        } else if let Some(prev) = self.lifo().replace(task) {
             self.push_back(prev);
         }
     }
@@ -419,18 +465,44 @@ impl Core {
             // we do, parking until the earliest deadline. Taken after the announcement
             // and rescan above, under the timer's lock, which orders it against every
             // registration (time/mod.rs, "No lost timer").
-            let deadline = shared.timer.try_drive(self.index);
+            let timer_deadline = shared.timer.try_drive(self.index);
+            // The monitor (rule M1): while another worker is awake, one parked worker
+            // wakes every tick to look for work stranded behind a stuck poll.
+            let mut monitor = if MONITOR && shared.idle.num_unparked() > 0 {
+                shared.monitor.try_lock()
+            } else {
+                None
+            };
+            let deadline = match (&monitor, timer_deadline) {
+                (Some(_), Some(d)) => Some(d.min(Instant::now() + MONITOR_TICK)),
+                (Some(_), None) => Some(Instant::now() + MONITOR_TICK),
+                (None, d) => d,
+            };
             parker.park(deadline);
             if deadline.is_some() {
                 // A timed park ends like a rescan that found work (idle.rs, rule 3):
                 // give up the driver role, take ourselves off the sleepers list (or
                 // learn that a notifier already did and counted us as a searcher),
-                // fire what is due (the woken tasks come to this worker), and go back
-                // to the loop, which parks again, and drives again, if idle.
-                shared.timer.stop_driving(self.index);
+                // fire what is due (the woken tasks come to this worker), look for
+                // stranded work (rule M2), and go back to the loop, which parks again,
+                // and drives again, if idle.
+                if timer_deadline.is_some() {
+                    shared.timer.stop_driving(self.index);
+                }
                 self.is_searching.set(shared.idle.unpark_self(self.index));
                 if !shared.is_shutdown() {
-                    shared.timer.fire_due(std::time::Instant::now());
+                    let fired = shared.timer.fire_due(Instant::now());
+                    let stolen = match monitor.as_deref_mut() {
+                        Some(monitor) => self.monitor_tick(monitor),
+                        None => false,
+                    };
+                    drop(monitor);
+                    if (fired > 0 || stolen) && !self.is_searching.get() {
+                        // Rule M3: we now have work while others may sleep without a
+                        // monitor; wake one, which finds nothing and parks as the
+                        // monitor (or finds more of our work to share).
+                        shared.notify_parked();
+                    }
                 }
                 return;
             }
@@ -446,6 +518,48 @@ impl Core {
         }
     }
 
+    /// Rule M2: takes the work queued on every other worker that has not started a
+    /// poll since the last tick (stuck in one poll for a whole tick: blocked, or
+    /// computing), into our local queue. Returns whether it took anything.
+    fn monitor_tick(&self, monitor: &mut Monitor) -> bool {
+        let counters = self.counters();
+        let mut stolen = false;
+        for (i, remote) in self.shared.remotes.iter().enumerate() {
+            let polls = remote.counters.polls.get();
+            let seen = monitor.seen[i].replace(polls);
+            if i == self.index || seen != Some(polls) {
+                continue;
+            }
+            if !remote.lifo.is_empty() {
+                if let Some(task) = remote.lifo.steal() {
+                    counters.steals.incr(1);
+                    self.push_back(task);
+                    stolen = true;
+                }
+            }
+            if !remote.stealer.is_empty() {
+                counters.steal_attempts.incr(1);
+                let before = self.local.len();
+                let first = loop {
+                    match remote
+                        .stealer
+                        .steal_batch_with_limit_and_pop(&self.local, STEAL_LIMIT)
+                    {
+                        Steal::Success(task) => break Some(task),
+                        Steal::Empty => break None,
+                        Steal::Retry => {}
+                    }
+                };
+                if let Some(task) = first {
+                    counters.steals.incr(1 + (self.local.len() - before) as u64);
+                    self.push_back(task);
+                    stolen = true;
+                }
+            }
+        }
+        stolen
+    }
+
     /// On exit: cancel the tasks still queued here (dropping a `Notified` cancels its
     /// task in place). Their destructors may spawn or wake more onto this worker, so
     /// loop until both the slot and the queue stay empty. Returns whether there was
@@ -453,7 +567,7 @@ impl Core {
     fn drain(&self) -> bool {
         let mut found = false;
         loop {
-            if let Some(task) = self.lifo.take() {
+            if let Some(task) = self.lifo().take() {
                 task.shutdown();
             } else if let Some(task) = self.local.pop() {
                 task.shutdown();

@@ -202,6 +202,21 @@ impl Notified {
         Notified { raw }
     }
 
+    /// Gives up ownership of this reference as a raw pointer, for a slot that holds
+    /// it (scheduler/lifo.rs); `from_raw_owned` takes it back.
+    pub(crate) fn into_raw(self) -> NonNull<()> {
+        let raw = self.raw;
+        std::mem::forget(self);
+        raw.cast()
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` came from `into_raw`, and this is the only `from_raw_owned` for it.
+    pub(crate) unsafe fn from_raw_owned(ptr: NonNull<()>) -> Notified {
+        Notified { raw: ptr.cast() }
+    }
+
     /// Polls (or cancels) the task, consuming this reference.
     pub(crate) fn run(self) {
         let raw = self.raw;

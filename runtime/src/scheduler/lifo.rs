@@ -1,0 +1,69 @@
+//! A worker's LIFO slot: the task woken most recently by a task on this worker, run
+//! next. Other workers may take it (`steal`) when the owner has been stuck in one poll
+//! for a whole monitor tick (`worker.rs`, the monitor), so no ready task waits behind
+//! a blocked worker while another worker is idle.
+//!
+//! The slot owns the `Notified` reference it holds, as a raw pointer. Ownership moves
+//! only through `swap`, so each stored pointer is taken out exactly once: by the
+//! owner (`take`, or `replace` handing back the previous one) or by a thief
+//! (`steal`).
+
+use std::ptr::{self, NonNull};
+
+use crate::sync::{AtomicPtr, Ordering};
+use crate::task::Notified;
+
+pub(crate) struct LifoSlot {
+    task: AtomicPtr<()>,
+}
+
+impl LifoSlot {
+    pub(crate) fn new() -> LifoSlot {
+        LifoSlot {
+            task: AtomicPtr::new(ptr::null_mut()),
+        }
+    }
+
+    /// Owner only: puts `task` in the slot, returning the task it held (unless a
+    /// thief took it).
+    pub(crate) fn replace(&self, task: Notified) -> Option<Notified> {
+        // AcqRel: Release publishes the task to a thief's Acquire `steal`; Acquire is
+        // for the pointer we take out, which only we stored (program order), so it
+        // is there for symmetry with `steal`, not needed.
+        let prev = self.task.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
+        // SAFETY: the swap took `prev` out of the slot, which owned it (module docs).
+        NonNull::new(prev).map(|p| unsafe { Notified::from_raw_owned(p) })
+    }
+
+    /// Owner only: takes the task out of the slot.
+    pub(crate) fn take(&self) -> Option<Notified> {
+        // Relaxed: only the owner stores a task, so a null read means empty (a thief
+        // only ever empties the slot); a non-null read is confirmed by the swap.
+        if self.task.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        self.steal()
+    }
+
+    /// Any thread: takes the task out of the slot.
+    pub(crate) fn steal(&self) -> Option<Notified> {
+        // Acquire: pairs with the owner's Release in `replace`, so the task's state is
+        // visible to the thread that runs it.
+        let prev = self.task.swap(ptr::null_mut(), Ordering::Acquire);
+        // SAFETY: the swap took `prev` out of the slot, which owned it (module docs).
+        NonNull::new(prev).map(|p| unsafe { Notified::from_raw_owned(p) })
+    }
+
+    /// Whether the slot holds a task (a snapshot).
+    pub(crate) fn is_empty(&self) -> bool {
+        // Relaxed: a hint for the monitor; `steal` decides.
+        self.task.load(Ordering::Relaxed).is_null()
+    }
+}
+
+impl Drop for LifoSlot {
+    fn drop(&mut self) {
+        // A task left in the slot is cancelled like any discarded `Notified`.
+        drop(self.steal());
+    }
+}
