@@ -71,7 +71,9 @@ impl Builder {
     }
 
     /// The prefix of worker thread names: workers are named `{name}-{index}` (0-based),
-    /// blocking-pool threads `{name}-blocking`.
+    /// blocking-pool threads `{name}-blocking`. A name with a NUL byte cannot name an
+    /// OS thread and is rejected by [`build`](Self::build); the OS may show a shortened
+    /// name (Linux keeps 15 bytes), but [`std::thread::Thread::name`] gives it whole.
     ///
     /// # Examples
     ///
@@ -167,14 +169,20 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`; the OS
-    /// error when a worker thread cannot be started.
+    /// `InvalidInput`, before any thread starts, for `worker_threads(0)`, more worker
+    /// threads than the scheduler can count, `max_blocking_threads(0)` or a
+    /// `thread_name` with a NUL byte; the OS error when a worker thread cannot be
+    /// started.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    ///
     /// let err = runtime::Builder::new().worker_threads(0).build().unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// let err = runtime::Builder::new().thread_name("a\0b").build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         let num_workers = match self.worker_threads {
@@ -191,6 +199,14 @@ impl Builder {
         }
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1 (got 0)"));
+        }
+        // Checked here, before any thread starts: std panics on such a name when it
+        // spawns the thread, which would leave a runtime half started.
+        if self.thread_name.contains('\0') {
+            return Err(invalid(&format!(
+                "thread_name must not contain a NUL byte (got {:?})",
+                self.thread_name
+            )));
         }
         Runtime::start(Config {
             num_workers,
