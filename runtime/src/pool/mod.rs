@@ -139,7 +139,7 @@ struct Slot<T> {
 ///   in arrival order (readers that queued together are let in together), and one
 ///   that is dropped passes its turn on. They work on any executor. A task that
 ///   awaits an item it holds itself waits for ever (the pool does not know who holds
-///   what): see [`borrow_mut`](Self::borrow_mut#waiting-for-an-item-you-hold).
+///   what): see "Waiting for an item you hold" on [`borrow_mut`](Self::borrow_mut).
 /// - [`try_borrow_any_mut`](Self::try_borrow_any_mut) /
 ///   [`borrow_any_mut`](Self::borrow_any_mut) lend whichever item is free: an object
 ///   pool of connections or buffers.
@@ -465,8 +465,8 @@ impl<T> LendingPool<T> {
     /// [`try_borrow_any_mut`](Self::try_borrow_any_mut). Resolves to `None` only if
     /// the pool is empty.
     ///
-    /// A task that holds every item itself waits for ever, as in
-    /// [`borrow_mut`](Self::borrow_mut#waiting-for-an-item-you-hold).
+    /// A task that holds every item itself waits for ever (see "Waiting for an item
+    /// you hold" on [`borrow_mut`](Self::borrow_mut)).
     ///
     /// # Examples
     ///
@@ -551,7 +551,7 @@ impl<T> LendingPool<T> {
 
     /// Like [`borrow`](Self::borrow), with a `'static` guard (and a `'static` future).
     /// Awaited by a task that holds item `index` itself, it can wait for ever, as
-    /// [`borrow`](Self::borrow#waiting-for-an-item-you-hold) can.
+    /// [`borrow`](Self::borrow) can.
     ///
     /// # Errors
     ///
@@ -571,8 +571,7 @@ impl<T> LendingPool<T> {
 
     /// Like [`borrow_mut`](Self::borrow_mut), with a `'static` guard (and a `'static`
     /// future, which may itself be moved into a spawned task). It waits for ever for an
-    /// item its own task holds, as
-    /// [`borrow_mut`](Self::borrow_mut#waiting-for-an-item-you-hold) does.
+    /// item its own task holds, as [`borrow_mut`](Self::borrow_mut) does.
     ///
     /// # Errors
     ///
