@@ -1,8 +1,12 @@
 //! The task's state word: flags and a reference count in one atomic.
 //!
 //! The layout and the meaning of every bit are documented in `task/mod.rs`; each
-//! constant below repeats who sets and clears it. Every transition is a single
-//! compare-and-swap loop (or one `fetch_*`) so that the whole state moves at once.
+//! constant below repeats who sets and clears it. A transition is a single
+//! compare-and-swap loop (or one `fetch_*`), so that the whole state moves at once,
+//! except where rule R3 (task/mod.rs) lets a thread that holds every reference
+//! change the word with a load and a store, or free the task without writing it:
+//! `transition_to_running` for a `Notified` that is the only reference, and
+//! `transition_to_complete_and_release` for a completer holding every reference.
 
 use std::fmt;
 
