@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 
 use crate::runtime::Runtime;
+use crate::scheduler::idle::MAX_WORKERS;
 use crate::scheduler::{Callback, Config};
 use crate::sync::StdArc;
 
@@ -56,7 +57,8 @@ impl Builder {
     }
 
     /// The number of worker threads. Default: `std::thread::available_parallelism()`.
-    /// Zero is rejected by [`build`](Self::build).
+    /// Zero, or more than 65 535 (what the scheduler's idle bookkeeping counts), is
+    /// rejected by [`build`](Self::build).
     ///
     /// # Examples
     ///
@@ -218,9 +220,6 @@ impl Builder {
         })
     }
 }
-
-/// The idle-state word counts workers in 16 bits.
-const MAX_WORKERS: usize = 0x7fff;
 
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())

@@ -80,3 +80,37 @@ fn the_builder_can_be_fixed_and_reused() {
     });
     assert_eq!(worker.as_deref(), Some("good-0"));
 }
+
+/// Too many workers is refused up front, with no thread started (not after starting
+/// thousands of them).
+#[test]
+fn too_many_workers_is_invalid_input() {
+    for n in [65_536, usize::MAX] {
+        let err = bounded(Duration::from_secs(10), move || {
+            Builder::new()
+                .worker_threads(n)
+                .build()
+                .map(drop)
+                .unwrap_err()
+        });
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{n}");
+        assert!(err.to_string().contains("at most 65535"), "{err}");
+    }
+}
+
+#[test]
+fn zero_workers_or_zero_blocking_threads_is_invalid_input() {
+    let err = Builder::new()
+        .worker_threads(0)
+        .build()
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+    let err = Builder::new()
+        .worker_threads(1)
+        .max_blocking_threads(0)
+        .build()
+        .map(drop)
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+}
