@@ -338,6 +338,14 @@ where
 /// assert!(len? > 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The closure runs on another thread, so it and its result must be `Send`; a
+/// closure that captures an `Rc` does not compile:
+///
+/// ```compile_fail,E0277
+/// let shared = std::rc::Rc::new(1);
+/// let _handle = runtime::spawn_blocking(move || *shared + 1);
+/// ```
 #[track_caller]
 pub fn spawn_blocking<F, R>(func: F) -> JoinHandle<R>
 where

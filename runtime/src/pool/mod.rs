@@ -173,25 +173,25 @@ struct Slot<T> {
 /// across `.await` on any worker thread. With a `T` that is not `Sync`, none of
 /// them may cross threads:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_sync<S: Sync>(_: &S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_sync(&pool);
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = std::sync::Arc::new(runtime::pool::LendingPool::new(vec![std::rc::Rc::new(1)]));
 /// assert_send(pool.try_borrow_mut_owned(0).unwrap());
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_send(pool.try_borrow(0).unwrap());
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_send(pool.borrow_mut(0));
