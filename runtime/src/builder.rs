@@ -45,6 +45,19 @@ impl Builder {
     /// A builder with the defaults: one worker per core, threads named
     /// `runtime-worker-{index}`, the platform's stack size, a blocking pool of at most
     /// 512 threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().build()?;
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(rt.metrics().workers(), cores);
+    /// let name = rt.block_on(rt.spawn(async {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }))?;
+    /// assert!(name.unwrap().starts_with("runtime-worker-"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Builder {
         Builder {
             worker_threads: None,
@@ -139,8 +152,30 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker thread as it stops, after its last task (see
-    /// [`on_thread_start`](Self::on_thread_start) for an example).
+    /// Runs `f` on each worker thread as it stops, after its last task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let stopped = Arc::new(Mutex::new(Vec::new()));
+    /// let list = stopped.clone();
+    /// let rt = runtime::Builder::new()
+    ///     .worker_threads(2)
+    ///     .thread_name("svc")
+    ///     .on_thread_stop(move || {
+    ///         let name = std::thread::current().name().map(str::to_owned);
+    ///         list.lock().unwrap().push(name.unwrap());
+    ///     })
+    ///     .build()?;
+    /// assert!(stopped.lock().unwrap().is_empty());
+    /// drop(rt); // stops and joins the workers
+    /// let mut names = stopped.lock().unwrap().clone();
+    /// names.sort();
+    /// assert_eq!(names, ["svc-0", "svc-1"]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,

@@ -157,7 +157,20 @@ impl<T> JoinHandle<T> {
         AbortHandle::from_raw(self.raw)
     }
 
-    /// The task's id.
+    /// The task's id: unique among the tasks of this process, and what
+    /// [`task::id`](crate::task::id) returns inside the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let a = rt.spawn(async { runtime::task::id() });
+    /// let b = rt.spawn(async {});
+    /// assert_ne!(a.id(), b.id());
+    /// let id = a.id();
+    /// assert_eq!(rt.block_on(a)?, id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> Id {
         self.header().id
     }
