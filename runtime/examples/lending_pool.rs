@@ -3,6 +3,8 @@
 //! A `Vec<RefCell<Book>>` panics when a second reader asks for a book that is already
 //! out. A library would just say "it's checked out". `runtime::pool::LendingPool` does
 //! that, from any thread, and lets async borrowers wait for the book to come back.
+//! The last part shows the one way to hang with it, waiting for an item you hold, and
+//! the non-waiting alternative.
 //!
 //! Run: `cargo run -p runtime --example lending_pool`
 
@@ -14,7 +16,8 @@ use runtime::Runtime;
 
 fn main() -> std::io::Result<()> {
     the_library();
-    the_connection_pool()
+    the_connection_pool()?;
+    waiting_for_yourself()
 }
 
 /// The seed's story: `LendingLibrary::new(vec![1, 2, 3])`, two borrowers, and a third
@@ -123,6 +126,39 @@ fn the_connection_pool() -> std::io::Result<()> {
             conn.name, conn.queries
         );
     }
+    Ok(())
+}
+
+/// The one way to hang with the pool: a task that holds an item and awaits the same
+/// item waits for its own guard, for ever. The pool cannot tell who holds a guard, so
+/// it cannot refuse; here a timeout stands in for "for ever". `try_borrow_mut` is the
+/// way out: it answers "checked out" at once.
+fn waiting_for_yourself() -> std::io::Result<()> {
+    println!("\n== Waiting for yourself ==");
+    let rt = Runtime::new()?;
+    let pool = LendingPool::new(vec![Connection::new("db-a")]);
+    rt.block_on(async {
+        let held = pool.borrow_mut(0).await.expect("index 0 exists");
+        println!("this task holds {}", held.name);
+
+        // Do not do this: the borrow waits for `held`, which this task only drops
+        // after the borrow returns.
+        let again = runtime::time::timeout(Duration::from_millis(100), pool.borrow_mut(0)).await;
+        assert!(again.is_err(), "a task cannot borrow what it holds");
+        println!("borrow_mut(0).await while holding item 0: still waiting after 100 ms");
+
+        // Ask without waiting instead, and keep using the guard you have.
+        match pool.try_borrow_mut(0) {
+            Ok(_) => unreachable!("item 0 is lent to this very task"),
+            Err(error) => println!("try_borrow_mut(0) while holding item 0: {error}"),
+        }
+        drop(held);
+        let conn = pool.borrow_mut(0).await.expect("index 0 exists");
+        println!(
+            "after giving it back, borrow_mut(0).await gets {} at once",
+            conn.name
+        );
+    });
     Ok(())
 }
 

@@ -30,7 +30,11 @@ impl ArcWake for ThreadNotify {
 
 crate::sync::thread_local! {
     /// This thread's notifier, reused by every `block_on` on it so a call allocates
-    /// nothing. A nested `block_on` finds it borrowed and makes its own.
+    /// nothing. A call borrows it mutably for as long as it runs, so a nested
+    /// `block_on` (one called from inside the future of another on this thread) finds
+    /// it borrowed and makes its own: sharing it, the nested call would clear (and
+    /// could consume) a wake-up meant for the outer future, which would then park
+    /// for ever.
     static NOTIFY: RefCell<StdArc<ThreadNotify>> = RefCell::new(new_notify());
 }
 
@@ -46,6 +50,11 @@ fn new_notify() -> StdArc<ThreadNotify> {
 /// The thread parks between wake-ups, so it uses no CPU while the future waits. Tasks
 /// need a runtime to run on; use [`Runtime::block_on`](crate::Runtime::block_on) when the
 /// future spawns tasks.
+///
+/// Calls may nest: a `block_on` inside a future that another `block_on` runs on the
+/// same thread has its own wake-ups, and runs to completion before the outer future's
+/// poll goes on (the outer future is not polled meanwhile, so it must not be what the
+/// inner one waits for).
 ///
 /// # Panics
 ///
@@ -81,7 +90,8 @@ pub(crate) fn run<F: Future>(future: F) -> F::Output {
         }
     };
     NOTIFY
-        .try_with(|cell| match cell.try_borrow() {
+        .try_with(|cell| match cell.try_borrow_mut() {
+            // Held until this call returns: nested calls cannot share the notifier.
             Ok(notify) => {
                 // Drop a stale wake-up left by a previous `block_on` on this thread.
                 notify.unparked.store(false, Ordering::Relaxed);

@@ -319,7 +319,8 @@ where
 ///
 /// # Panics
 ///
-/// Panics outside a runtime, with a message that says so.
+/// Panics outside a runtime, with a message that says so and names this function;
+/// outside one, use [`Handle::spawn_blocking`] on a runtime's handle.
 ///
 /// # Examples
 ///
@@ -332,14 +333,31 @@ where
 /// assert!(len? > 0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// The closure runs on another thread, so it and its result must be `Send`; a
+/// closure that captures an `Rc` does not compile:
+///
+/// ```compile_fail,E0277
+/// let shared = std::rc::Rc::new(1);
+/// let _handle = runtime::spawn_blocking(move || *shared + 1);
+/// ```
 #[track_caller]
 pub fn spawn_blocking<F, R>(func: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    Handle::current().spawn_blocking(func)
+    match Handle::try_current() {
+        Ok(handle) => handle.spawn_blocking(func),
+        Err(err) if err.is_missing_context() => panic!("{NO_RUNTIME}"),
+        Err(err) => panic!("runtime::spawn_blocking: {err}"),
+    }
 }
+
+/// The panic of [`spawn_blocking`] outside a runtime.
+const NO_RUNTIME: &str = "there is no runtime here: `runtime::spawn_blocking` must be called \
+     from inside a runtime (a task, `Runtime::block_on`, or a `spawn_blocking` closure); \
+     elsewhere, call `Handle::spawn_blocking` on the runtime's handle";
 
 #[cfg(all(test, not(loom)))]
 mod tests {

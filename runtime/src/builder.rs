@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 
 use crate::runtime::Runtime;
+use crate::scheduler::idle::MAX_WORKERS;
 use crate::scheduler::{Callback, Config};
 use crate::sync::StdArc;
 
@@ -44,6 +45,19 @@ impl Builder {
     /// A builder with the defaults: one worker per core, threads named
     /// `runtime-worker-{index}`, the platform's stack size, a blocking pool of at most
     /// 512 threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().build()?;
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(rt.metrics().workers(), cores);
+    /// let name = rt.block_on(rt.spawn(async {
+    ///     std::thread::current().name().map(str::to_owned)
+    /// }))?;
+    /// assert!(name.unwrap().starts_with("runtime-worker-"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Builder {
         Builder {
             worker_threads: None,
@@ -56,7 +70,8 @@ impl Builder {
     }
 
     /// The number of worker threads. Default: `std::thread::available_parallelism()`.
-    /// Zero is rejected by [`build`](Self::build).
+    /// Zero, or more than 65 535 (what the scheduler's idle bookkeeping counts), is
+    /// rejected by [`build`](Self::build).
     ///
     /// # Examples
     ///
@@ -71,7 +86,9 @@ impl Builder {
     }
 
     /// The prefix of worker thread names: workers are named `{name}-{index}` (0-based),
-    /// blocking-pool threads `{name}-blocking`.
+    /// blocking-pool threads `{name}-blocking`. A name with a NUL byte cannot name an
+    /// OS thread and is rejected by [`build`](Self::build); the OS may show a shortened
+    /// name (Linux keeps 15 bytes), but [`std::thread::Thread::name`] gives it whole.
     ///
     /// # Examples
     ///
@@ -135,8 +152,30 @@ impl Builder {
         self
     }
 
-    /// Runs `f` on each worker thread as it stops, after its last task (see
-    /// [`on_thread_start`](Self::on_thread_start) for an example).
+    /// Runs `f` on each worker thread as it stops, after its last task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// let stopped = Arc::new(Mutex::new(Vec::new()));
+    /// let list = stopped.clone();
+    /// let rt = runtime::Builder::new()
+    ///     .worker_threads(2)
+    ///     .thread_name("svc")
+    ///     .on_thread_stop(move || {
+    ///         let name = std::thread::current().name().map(str::to_owned);
+    ///         list.lock().unwrap().push(name.unwrap());
+    ///     })
+    ///     .build()?;
+    /// assert!(stopped.lock().unwrap().is_empty());
+    /// drop(rt); // stops and joins the workers
+    /// let mut names = stopped.lock().unwrap().clone();
+    /// names.sort();
+    /// assert_eq!(names, ["svc-0", "svc-1"]);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
     where
         F: Fn() + Send + Sync + 'static,
@@ -167,14 +206,20 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// `InvalidInput` for `worker_threads(0)` or `max_blocking_threads(0)`; the OS
-    /// error when a worker thread cannot be started.
+    /// `InvalidInput`, before any thread starts, for `worker_threads(0)`, more worker
+    /// threads than the scheduler can count, `max_blocking_threads(0)` or a
+    /// `thread_name` with a NUL byte; the OS error when a worker thread cannot be
+    /// started.
     ///
     /// # Examples
     ///
     /// ```
+    /// use std::io::ErrorKind;
+    ///
     /// let err = runtime::Builder::new().worker_threads(0).build().unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
+    /// let err = runtime::Builder::new().thread_name("a\0b").build().unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::InvalidInput);
     /// ```
     pub fn build(&mut self) -> io::Result<Runtime> {
         let num_workers = match self.worker_threads {
@@ -192,6 +237,14 @@ impl Builder {
         if self.max_blocking_threads == 0 {
             return Err(invalid("max_blocking_threads must be at least 1 (got 0)"));
         }
+        // Checked here, before any thread starts: std panics on such a name when it
+        // spawns the thread, which would leave a runtime half started.
+        if self.thread_name.contains('\0') {
+            return Err(invalid(&format!(
+                "thread_name must not contain a NUL byte (got {:?})",
+                self.thread_name
+            )));
+        }
         Runtime::start(Config {
             num_workers,
             thread_name: self.thread_name.clone(),
@@ -202,9 +255,6 @@ impl Builder {
         })
     }
 }
-
-/// The idle-state word counts workers in 16 bits.
-const MAX_WORKERS: usize = 0x7fff;
 
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())

@@ -285,6 +285,18 @@ where
 }
 
 /// No runtime is current on this thread.
+///
+/// # Examples
+///
+/// ```
+/// let err = runtime::Handle::try_current().unwrap_err();
+/// assert!(err.is_missing_context());
+/// assert!(err.to_string().contains("there is no runtime here"));
+///
+/// let rt = runtime::Runtime::new()?;
+/// assert!(rt.block_on(async { runtime::Handle::try_current() }).is_ok());
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub struct TryCurrentError {
     kind: NoRuntime,
 }
@@ -304,6 +316,33 @@ impl TryCurrentError {
     }
 
     /// The thread is exiting and its runtime context was already destroyed.
+    ///
+    /// This can only be seen from the destructor of another thread-local, so code that
+    /// may run there tells it apart from [`is_missing_context`](Self::is_missing_context).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// fn spawn_if_possible() -> bool {
+    ///     match runtime::Handle::try_current() {
+    ///         Ok(handle) => {
+    ///             drop(handle.spawn(async {}));
+    ///             true
+    ///         }
+    ///         // The thread is exiting: there is nothing left to spawn onto.
+    ///         Err(e) if e.is_thread_local_destroyed() => false,
+    ///         Err(e) => {
+    ///             assert!(e.is_missing_context());
+    ///             false
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// assert!(!spawn_if_possible());
+    /// let rt = runtime::Runtime::new()?;
+    /// assert!(rt.block_on(async { spawn_if_possible() }));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn is_thread_local_destroyed(&self) -> bool {
         matches!(self.kind, NoRuntime::ThreadLocalDestroyed)
     }

@@ -64,7 +64,28 @@ pub struct Metrics {
     blocking_threads: usize,
 }
 
-/// A snapshot of one worker's counters.
+/// A snapshot of one worker's counters, from [`Metrics::worker`].
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Builder::new().worker_threads(2).build()?;
+/// rt.block_on(rt.spawn(async {}))?;
+/// let m = rt.metrics();
+/// for i in 0..m.workers() {
+///     let w = m.worker(i);
+///     println!(
+///         "worker {i}: {} polls, {} steals in {} attempts, {} parks, {} queued",
+///         w.polls(),
+///         w.steals(),
+///         w.steal_attempts(),
+///         w.parks(),
+///         w.local_queue_depth(),
+///     );
+/// }
+/// assert_eq!(m.worker(0).polls() + m.worker(1).polls(), m.polls());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct WorkerMetrics {
     polls: u64,
@@ -100,32 +121,114 @@ impl Metrics {
     }
 
     /// Number of worker threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(3).build()?;
+    /// assert_eq!(rt.metrics().workers(), 3);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn workers(&self) -> usize {
         self.workers.len()
     }
 
     /// Tasks spawned (by `spawn`, `spawn_immediate` and `JoinSet::spawn`; not by
     /// `spawn_blocking`, and not `block_on` futures).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     runtime::spawn(async {}).await.unwrap(); // counted
+    ///     runtime::spawn_blocking(|| ()).await.unwrap(); // not counted
+    /// });
+    /// assert_eq!(rt.metrics().spawned(), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn spawned(&self) -> u64 {
         self.spawned_remote + self.workers.iter().map(|w| w.spawned).sum::<u64>()
     }
 
     /// Spawns and wakes that arrived from outside a worker thread (through the injector).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// // Spawned from this thread, which is not a worker: through the injector.
+    /// let handles: Vec<_> = (0..3).map(|i| rt.spawn(async move { i })).collect();
+    /// for h in handles {
+    ///     rt.block_on(h)?;
+    /// }
+    /// assert!(rt.metrics().injected() >= 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn injected(&self) -> u64 {
         self.injected
     }
 
     /// Task polls on all workers.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let before = rt.metrics().polls();
+    /// rt.block_on(rt.spawn(async {
+    ///     runtime::yield_now().await; // a second poll
+    /// }))?;
+    /// assert!(rt.metrics().polls() >= before + 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn polls(&self) -> u64 {
         self.workers.iter().map(|w| w.polls).sum()
     }
 
     /// Tasks waiting in the global (injector) queue now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::mpsc;
+    ///
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// // Hold the only worker (blocking a worker is what `spawn_blocking` avoids;
+    /// // here it keeps the queue from draining).
+    /// let (started_tx, started) = mpsc::channel();
+    /// let (release, release_rx) = mpsc::channel::<()>();
+    /// let busy = rt.spawn(async move {
+    ///     started_tx.send(()).unwrap();
+    ///     release_rx.recv().unwrap();
+    /// });
+    /// started.recv().unwrap();
+    /// let waiting: Vec<_> = (0..3).map(|_| rt.spawn(async {})).collect();
+    /// assert_eq!(rt.metrics().global_queue_depth(), 3);
+    /// release.send(()).unwrap();
+    /// rt.block_on(busy)?;
+    /// for task in waiting {
+    ///     rt.block_on(task)?;
+    /// }
+    /// assert_eq!(rt.metrics().global_queue_depth(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn global_queue_depth(&self) -> usize {
         self.global_queue_depth
     }
 
-    /// Threads alive in the blocking pool now.
+    /// Threads alive in the blocking pool now. They start on demand and exit after
+    /// 10 seconds with nothing to do.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// assert_eq!(rt.metrics().blocking_threads(), 0);
+    /// rt.block_on(rt.handle().spawn_blocking(|| ()))?;
+    /// assert_eq!(rt.metrics().blocking_threads(), 1); // idle, kept for the next one
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn blocking_threads(&self) -> usize {
         self.blocking_threads
     }
@@ -160,26 +263,86 @@ impl Metrics {
 
 impl WorkerMetrics {
     /// Tasks this worker polled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// let tasks: Vec<_> = (0..10).map(|i| rt.spawn(async move { i })).collect();
+    /// for t in tasks {
+    ///     rt.block_on(t)?;
+    /// }
+    /// assert!(rt.metrics().worker(0).polls() >= 10); // the only worker ran them all
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn polls(&self) -> u64 {
         self.polls
     }
 
     /// Tasks this worker took from siblings' queues.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // A lone worker has no sibling to steal from.
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// assert_eq!(rt.metrics().worker(0).steals(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn steals(&self) -> u64 {
         self.steals
     }
 
-    /// Times this worker tried to steal from a sibling.
+    /// Times this worker tried to steal from a sibling (one attempt may take many
+    /// tasks, or none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// // A lone worker has no sibling to try.
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// assert_eq!(rt.metrics().worker(0).steal_attempts(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn steal_attempts(&self) -> u64 {
         self.steal_attempts
     }
 
     /// Times this worker went to sleep for lack of work.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// // With nothing to run, the worker soon parks.
+    /// # let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    /// while rt.metrics().worker(0).parks() == 0 {
+    /// #   assert!(std::time::Instant::now() < deadline, "the idle worker never parked");
+    ///     std::thread::yield_now();
+    /// }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn parks(&self) -> u64 {
         self.parks
     }
 
     /// Tasks in this worker's local queue now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// rt.block_on(rt.spawn(async {
+    ///     let children: Vec<_> = (0..4).map(|_| runtime::spawn(async {})).collect();
+    ///     for child in children {
+    ///         child.await.unwrap();
+    ///     }
+    /// }))?;
+    /// assert_eq!(rt.metrics().worker(0).local_queue_depth(), 0); // all ran
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn local_queue_depth(&self) -> usize {
         self.local_queue_depth
     }

@@ -45,6 +45,14 @@ impl Runtime {
     /// # Errors
     ///
     /// The OS error when a worker thread cannot be started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new() -> io::Result<Runtime> {
         crate::Builder::new().build()
     }
@@ -110,7 +118,17 @@ impl Runtime {
         self.handle.block_on(future)
     }
 
-    /// Spawns a hot task (see [`crate::spawn`]).
+    /// Spawns a hot task (see [`crate::spawn`]). Unlike the free `spawn`, it works from
+    /// any thread, inside the runtime or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.spawn(async { "done" }); // already running
+    /// assert_eq!(rt.block_on(handle)?, "done");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -119,12 +137,34 @@ impl Runtime {
         crate::task::spawn_maybe_boxed!(future, self.handle.spawn(future))
     }
 
-    /// The runtime's handle.
+    /// The runtime's handle: clone it to spawn onto this runtime from other threads.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.handle().clone();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 3 }))
+    ///     .join()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(task)?, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn handle(&self) -> &Handle {
         &self.handle
     }
 
-    /// A snapshot of the runtime's counters.
+    /// A snapshot of the runtime's counters (see [`Metrics`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(2).build()?;
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// let m = rt.metrics();
+    /// assert_eq!((m.workers(), m.spawned()), (2, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn metrics(&self) -> Metrics {
         self.handle.metrics()
     }

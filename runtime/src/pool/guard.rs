@@ -8,16 +8,18 @@
 //!
 //! # The lease invariants
 //!
-//! Every guard — [`Ref`], [`RefMut`], [`OwnedRef`], [`OwnedRefMut`] — upholds:
+//! Every guard — [`Ref`], [`RefMut`], [`OwnedRef`], [`OwnedRefMut`] — upholds the
+//! following (P for pool: the task registry's rules L1–L2 in `task/mod.rs` are
+//! something else):
 //!
-//! - **(L1) One acquisition.** `state` holds the state of exactly one acquisition of
+//! - **(PL1) One acquisition.** `state` holds the state of exactly one acquisition of
 //!   the lock of item `index` of `pool`: shared for `Ref`/`OwnedRef`, exclusive for
 //!   `RefMut`/`OwnedRefMut`. Only `try_new` creates a guard, from a successful
 //!   `try_lock_*` on that very lock.
-//! - **(L2) Released once, last.** The acquisition is released only in the guard's
+//! - **(PL2) Released once, last.** The acquisition is released only in the guard's
 //!   `Drop`, exactly once. References to the item handed out by `Deref`/`DerefMut`
 //!   borrow the guard, so none is alive by then.
-//! - **(L3) The item outlives the guard.** `Ref`/`RefMut` borrow the pool for `'a`;
+//! - **(PL3) The item outlives the guard.** `Ref`/`RefMut` borrow the pool for `'a`;
 //!   the owned guards hold an `Arc` of it. Items are never moved or removed while the
 //!   pool is shared: `push`, `get_mut` and `into_inner` need `&mut self` or `self`,
 //!   which neither a live borrow nor a second `Arc` allows.
@@ -46,7 +48,7 @@ impl<T> Slot<T> {
     fn try_lock_shared(&self) -> Option<ManuallyDrop<SharedState>> {
         // SAFETY: `raw` is unsafe because raw operations could invalidate live
         // guards; a try-lock only adds an acquisition, and its state goes straight
-        // into a new guard (L1).
+        // into a new guard (PL1).
         let raw = unsafe { self.lock.raw() };
         raw.try_lock_shared().map(ManuallyDrop::new)
     }
@@ -164,7 +166,7 @@ impl<T> Deref for Ref<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: we hold a shared acquisition (L1) until drop (L2), and the returned
+        // SAFETY: we hold a shared acquisition (PL1) until drop (PL2), and the returned
         // reference borrows `self`.
         unsafe { self.slot.item() }
     }
@@ -172,8 +174,8 @@ impl<T> Deref for Ref<'_, T> {
 
 impl<T> Drop for Ref<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: `state` is our shared acquisition of this slot's lock (L1); this is
-        // the one place it is released and nothing borrows the guard any more (L2).
+        // SAFETY: `state` is our shared acquisition of this slot's lock (PL1); this is
+        // the one place it is released and nothing borrows the guard any more (PL2).
         unsafe { self.slot.unlock_shared(&mut self.state) };
         wait::after_release(self.pool, self.slot);
     }
@@ -234,7 +236,7 @@ impl<T> Deref for RefMut<'_, T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: we hold the exclusive acquisition (L1) until drop (L2); the only
+        // SAFETY: we hold the exclusive acquisition (PL1) until drop (PL2); the only
         // other references to the item are ones we handed out, and `&self` excludes
         // a live `&mut` from `deref_mut`.
         unsafe { self.slot.item() }
@@ -243,7 +245,7 @@ impl<T> Deref for RefMut<'_, T> {
 
 impl<T> DerefMut for RefMut<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: we hold the exclusive acquisition (L1) until drop (L2), and
+        // SAFETY: we hold the exclusive acquisition (PL1) until drop (PL2), and
         // `&mut self` makes this the only reference handed out.
         unsafe { self.slot.item_mut() }
     }
@@ -251,8 +253,8 @@ impl<T> DerefMut for RefMut<'_, T> {
 
 impl<T> Drop for RefMut<'_, T> {
     fn drop(&mut self) {
-        // SAFETY: `state` is our exclusive acquisition of this slot's lock (L1); this
-        // is the one place it is released and nothing borrows the guard any more (L2).
+        // SAFETY: `state` is our exclusive acquisition of this slot's lock (PL1); this
+        // is the one place it is released and nothing borrows the guard any more (PL2).
         unsafe { self.slot.unlock_exclusive(&mut self.state) };
         wait::after_release(self.pool, self.slot);
     }
@@ -295,7 +297,7 @@ impl<T> OwnedRef<T> {
     }
 
     fn slot(&self) -> &Slot<T> {
-        // In range for as long as we live (L3): the index was checked in `try_new`.
+        // In range for as long as we live (PL3): the index was checked in `try_new`.
         &self.pool.slots[self.index]
     }
 
@@ -330,8 +332,8 @@ impl<T> Deref for OwnedRef<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: we hold a shared acquisition (L1) until drop (L2), and the returned
-        // reference borrows `self`, whose `Arc` keeps the item alive (L3).
+        // SAFETY: we hold a shared acquisition (PL1) until drop (PL2), and the returned
+        // reference borrows `self`, whose `Arc` keeps the item alive (PL3).
         unsafe { self.slot().item() }
     }
 }
@@ -339,8 +341,8 @@ impl<T> Deref for OwnedRef<T> {
 impl<T> Drop for OwnedRef<T> {
     fn drop(&mut self) {
         let slot = &self.pool.slots[self.index];
-        // SAFETY: `state` is our shared acquisition of this slot's lock (L1); this is
-        // the one place it is released and nothing borrows the guard any more (L2).
+        // SAFETY: `state` is our shared acquisition of this slot's lock (PL1); this is
+        // the one place it is released and nothing borrows the guard any more (PL2).
         // The `Arc` (dropped after this function) keeps the slot alive until then.
         unsafe { slot.unlock_shared(&mut self.state) };
         wait::after_release(&self.pool, slot);
@@ -384,7 +386,7 @@ impl<T> OwnedRefMut<T> {
     }
 
     fn slot(&self) -> &Slot<T> {
-        // In range for as long as we live (L3): the index was checked in `try_new`.
+        // In range for as long as we live (PL3): the index was checked in `try_new`.
         &self.pool.slots[self.index]
     }
 
@@ -420,16 +422,16 @@ impl<T> Deref for OwnedRefMut<T> {
     type Target = T;
 
     fn deref(&self) -> &T {
-        // SAFETY: we hold the exclusive acquisition (L1) until drop (L2), `&self`
-        // excludes a live `&mut` from `deref_mut`, and the `Arc` keeps the item (L3).
+        // SAFETY: we hold the exclusive acquisition (PL1) until drop (PL2), `&self`
+        // excludes a live `&mut` from `deref_mut`, and the `Arc` keeps the item (PL3).
         unsafe { self.slot().item() }
     }
 }
 
 impl<T> DerefMut for OwnedRefMut<T> {
     fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: we hold the exclusive acquisition (L1) until drop (L2), `&mut self`
-        // makes this the only reference handed out, and the `Arc` keeps the item (L3).
+        // SAFETY: we hold the exclusive acquisition (PL1) until drop (PL2), `&mut self`
+        // makes this the only reference handed out, and the `Arc` keeps the item (PL3).
         unsafe { self.slot().item_mut() }
     }
 }
@@ -437,8 +439,8 @@ impl<T> DerefMut for OwnedRefMut<T> {
 impl<T> Drop for OwnedRefMut<T> {
     fn drop(&mut self) {
         let slot = &self.pool.slots[self.index];
-        // SAFETY: `state` is our exclusive acquisition of this slot's lock (L1); this
-        // is the one place it is released and nothing borrows the guard any more (L2).
+        // SAFETY: `state` is our exclusive acquisition of this slot's lock (PL1); this
+        // is the one place it is released and nothing borrows the guard any more (PL2).
         // The `Arc` (dropped after this function) keeps the slot alive until then.
         unsafe { slot.unlock_exclusive(&mut self.state) };
         wait::after_release(&self.pool, slot);

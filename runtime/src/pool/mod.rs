@@ -137,7 +137,9 @@ struct Slot<T> {
 /// - [`borrow`](Self::borrow) / [`borrow_mut`](Self::borrow_mut) return futures that
 ///   wait, without blocking a thread, until the item comes back. Waiters are served
 ///   in arrival order (readers that queued together are let in together), and one
-///   that is dropped passes its turn on. They work on any executor.
+///   that is dropped passes its turn on. They work on any executor. A task that
+///   awaits an item it holds itself waits for ever (the pool does not know who holds
+///   what): see "Waiting for an item you hold" on [`borrow_mut`](Self::borrow_mut).
 /// - [`try_borrow_any_mut`](Self::try_borrow_any_mut) /
 ///   [`borrow_any_mut`](Self::borrow_any_mut) lend whichever item is free: an object
 ///   pool of connections or buffers.
@@ -171,25 +173,25 @@ struct Slot<T> {
 /// across `.await` on any worker thread. With a `T` that is not `Sync`, none of
 /// them may cross threads:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_sync<S: Sync>(_: &S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_sync(&pool);
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = std::sync::Arc::new(runtime::pool::LendingPool::new(vec![std::rc::Rc::new(1)]));
 /// assert_send(pool.try_borrow_mut_owned(0).unwrap());
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_send(pool.try_borrow(0).unwrap());
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// fn assert_send<S: Send>(_: S) {}
 /// let pool = runtime::pool::LendingPool::new(vec![std::cell::Cell::new(1)]);
 /// assert_send(pool.borrow_mut(0));
@@ -380,6 +382,18 @@ impl<T> LendingPool<T> {
     ///
     /// [`LendError::OutOfRange`] if there is no item `index` (at once, without waiting).
     ///
+    /// # Waiting for an item you hold
+    ///
+    /// The pool does not know who holds a guard, and detecting a task that waits for
+    /// itself is not cheap in general, so it does not try. A task (or thread) that
+    /// holds a [`RefMut`] or [`OwnedRefMut`] of item `index` and awaits
+    /// `borrow(index)` waits for its own guard: for ever. Holding only a shared guard
+    /// is not safe either: a writer that queued in the meantime goes first, and it
+    /// waits for that shared guard. Drop the guard before waiting, keep using the one
+    /// you have, or use [`try_borrow`](Self::try_borrow), which answers
+    /// [`LendError::CheckedOut`] at once (see [`borrow_mut`](Self::borrow_mut) for an
+    /// example).
+    ///
     /// # Examples
     ///
     /// ```
@@ -401,6 +415,32 @@ impl<T> LendingPool<T> {
     /// # Errors
     ///
     /// [`LendError::OutOfRange`] if there is no item `index` (at once, without waiting).
+    ///
+    /// # Waiting for an item you hold
+    ///
+    /// The pool does not know who holds a guard, and detecting a task that waits for
+    /// itself is not cheap in general, so it does not try: a task (or thread) that
+    /// holds any guard of item `index`, shared or exclusive, borrowed or owned, and
+    /// awaits `borrow_mut(index)` waits for its own guard, for ever. Drop the guard
+    /// before waiting, keep using the one you have, or use
+    /// [`try_borrow_mut`](Self::try_borrow_mut), which answers
+    /// [`LendError::CheckedOut`] at once:
+    ///
+    /// ```
+    /// use runtime::pool::{LendError, LendingPool};
+    ///
+    /// let pool = LendingPool::new(vec![0]);
+    /// runtime::block_on(async {
+    ///     let mut held = pool.borrow_mut(0).await?;
+    ///     *held += 1;
+    ///     // `pool.borrow_mut(0).await` here would wait for `held`: for ever.
+    ///     assert_eq!(pool.try_borrow_mut(0).err(), Some(LendError::CheckedOut));
+    ///     drop(held);
+    ///     assert_eq!(*pool.borrow_mut(0).await?, 1); // given back: no wait
+    ///     Ok::<(), LendError>(())
+    /// })?;
+    /// # Ok::<(), LendError>(())
+    /// ```
     ///
     /// # Examples
     ///
@@ -424,6 +464,9 @@ impl<T> LendingPool<T> {
     /// Waits until any item is free, then lends it exclusively: the waiting form of
     /// [`try_borrow_any_mut`](Self::try_borrow_any_mut). Resolves to `None` only if
     /// the pool is empty.
+    ///
+    /// A task that holds every item itself waits for ever (see "Waiting for an item
+    /// you hold" on [`borrow_mut`](Self::borrow_mut)).
     ///
     /// # Examples
     ///
@@ -507,6 +550,8 @@ impl<T> LendingPool<T> {
     }
 
     /// Like [`borrow`](Self::borrow), with a `'static` guard (and a `'static` future).
+    /// Awaited by a task that holds item `index` itself, it can wait for ever, as
+    /// [`borrow`](Self::borrow) can.
     ///
     /// # Errors
     ///
@@ -525,7 +570,8 @@ impl<T> LendingPool<T> {
     }
 
     /// Like [`borrow_mut`](Self::borrow_mut), with a `'static` guard (and a `'static`
-    /// future, which may itself be moved into a spawned task).
+    /// future, which may itself be moved into a spawned task). It waits for ever for an
+    /// item its own task holds, as [`borrow_mut`](Self::borrow_mut) does.
     ///
     /// # Errors
     ///

@@ -33,19 +33,22 @@
 //!
 //! # The protocol
 //!
+//! The step ids start with P, for pool, so that they do not collide with the task
+//! rules of `task/mod.rs` (R1–R3 there are something else).
+//!
 //! Waiter, in `poll` (slow path), all under the queue mutex:
 //!
-//! - **W1.** Register (push an entry, `waiting += 1`) or, if registered, clear
+//! - **PW1.** Register (push an entry, `waiting += 1`) or, if registered, clear
 //!   `notified` and refresh the waker.
-//! - **W2.** `fence(SeqCst)`.
-//! - **W3.** If eligible, try the lock. On success remove the entry (`waiting -= 1`)
+//! - **PW2.** `fence(SeqCst)`.
+//! - **PW3.** If eligible, try the lock. On success remove the entry (`waiting -= 1`)
 //!   and return `Ready`; otherwise return `Pending`.
 //!
 //! Releaser, in a guard's `drop`:
 //!
-//! - **R1.** Unlock the item (a Release read-modify-write of the lock word).
-//! - **R2.** `fence(SeqCst)`.
-//! - **R3.** For the item's queue, then — unless that left its head notified — for
+//! - **PR1.** Unlock the item (a Release read-modify-write of the lock word).
+//! - **PR2.** `fence(SeqCst)`.
+//! - **PR3.** For the item's queue, then — unless that left its head notified — for
 //!   the any queue: if `waiting > 0`, lock the queue's mutex, apply the notify rule,
 //!   unlock, then wake those notified.
 //!
@@ -53,7 +56,7 @@
 //! entry (`waiting -= 1`); then, for an item queue always (removing an entry can make
 //! the entries behind it eligible) and for the any queue if the entry had been
 //! notified (its turn must be passed on), `fence(SeqCst)` and apply the notify rule;
-//! then, if an item queue's head is not notified, run R3 on the any queue (the
+//! then, if an item queue's head is not notified, run PR3 on the any queue (the
 //! cancelled turn may be why the any queue was skipped).
 //!
 //! Wakers are woken, and old wakers dropped, after the mutex is released, so a waker
@@ -62,27 +65,27 @@
 //! # Why no waiter sleeps while it could have its item (the lost wake-up)
 //!
 //! The classic race is "the try fails → the item is returned while nobody is queued
-//! yet → the waiter queues and sleeps for ever". Take an entry E whose try at W3
-//! failed: it read a lock word showing some holder H, whose unlock U (R1) comes later
-//! in the lock word's modification order. Let F_E and F_H be the fences of W2 and R2.
+//! yet → the waiter queues and sleeps for ever". Take an entry E whose try at PW3
+//! failed: it read a lock word showing some holder H, whose unlock U (PR1) comes later
+//! in the lock word's modification order. Let F_E and F_H be the fences of PW2 and PR2.
 //! SeqCst fences are totally ordered; if F_H preceded F_E, the try after F_E would
 //! have to see U or a later value (U is before F_H), not the earlier value it read.
 //! So F_E precedes F_H, and the load of `waiting` after F_H sees E's increment (made
 //! before F_E), hence `waiting > 0` while E is queued: H takes the mutex. H's critical
 //! section cannot come before E's, since then F_H would happen before F_E. So H
-//! applies the notify rule after W1–W3, with E still registered, not notified, and
+//! applies the notify rule after PW1–PW3, with E still registered, not notified, and
 //! still eligible (entries are only appended behind it). H reads the lock word after
 //! its own unlock, so it sees U or a later value: if the item is free, E is notified;
 //! if a later holder H' has it, H' unlocks later still and the same argument applies
 //! to H'. Each entry E never tried because it was not eligible becomes eligible only
-//! when the entries ahead leave: by acquiring the item (their release then runs R3
+//! when the entries ahead leave: by acquiring the item (their release then runs PR3
 //! after E registered, by the mutex order), or by cancelling (the canceller applies
 //! the notify rule, after a SeqCst fence that plays the role of F_E above against a
 //! holder it sees). The any queue is the same argument, item by item, with one more
 //! step: a releaser that skips the any queue leaves the item queue's head notified;
-//! that entry then takes the item (its own release runs R3 later, after the any
+//! that entry then takes the item (its own release runs PR3 later, after the any
 //! waiter's fence by the same argument on the lock word), loses it to a later holder
-//! (who runs R3), or is cancelled (and the canceller runs R3 on the any queue).
+//! (who runs PR3), or is cancelled (and the canceller runs PR3 on the any queue).
 //!
 //! The loom model `loom-tests/tests/pool.rs` checks this protocol on the real code.
 
@@ -110,7 +113,7 @@ struct Entry {
     id: u64,
     kind: Kind,
     waker: Waker,
-    /// Set by the notify rule, cleared by the waiter's next poll (W1).
+    /// Set by the notify rule, cleared by the waiter's next poll (PW1).
     notified: bool,
 }
 
@@ -130,7 +133,7 @@ impl Entries {
 /// A queue of async borrowers (see the module docs).
 pub(super) struct WaitQueue {
     /// The number of entries. Changed only under `entries`' mutex; read without it
-    /// by releasers (R3).
+    /// by releasers (PR3).
     waiting: AtomicUsize,
     entries: Mutex<Entries>,
     /// Item queue (FIFO with eligibility and reader batching) or any queue.
@@ -172,7 +175,7 @@ impl WaitQueue {
         self.waiting.load(Ordering::SeqCst)
     }
 
-    /// Whether anybody waits. Relaxed: on the release path this follows the R2
+    /// Whether anybody waits. Relaxed: on the release path this follows the PR2
     /// fence, which orders it (module docs); elsewhere it is only a hint.
     fn has_waiters(&self) -> bool {
         self.waiting.load(Ordering::Relaxed) > 0
@@ -210,7 +213,7 @@ impl WaitQueue {
         let _stale: Option<Waker>;
         let _removed: Option<Entry>;
         let mut entries = self.entries.lock();
-        // W1.
+        // PW1.
         let registered = wait.id.and_then(|id| entries.position(id));
         let pos =
             match registered.and_then(|pos| entries.queue.get_mut(pos).map(|entry| (pos, entry))) {
@@ -230,16 +233,17 @@ impl WaitQueue {
                         waker: cx.waker().clone(),
                         notified: false,
                     });
-                    // Relaxed: every write is under the mutex; releasers read it after R2.
+                    // Relaxed: every write is under the mutex; releasers read it
+                    // after PR2.
                     self.waiting.fetch_add(1, Ordering::Relaxed);
                     wait.id = Some(id);
                     entries.queue.len() - 1
                 }
             };
-        // W2: orders our registration before the try below against a releaser's
-        // unlock-then-check (R1, R2); see "Why no waiter sleeps" above.
+        // PW2: orders our registration before the try below against a releaser's
+        // unlock-then-check (PR1, PR2); see "Why no waiter sleeps" above.
         fence(Ordering::SeqCst);
-        // W3.
+        // PW3.
         if self.is_eligible(&entries, pos) {
             if let Some(guard) = try_acquire() {
                 _removed = entries.queue.remove(pos);
@@ -268,7 +272,7 @@ impl WaitQueue {
         }
     }
 
-    /// R3 for this queue: notifies the waiters that can now proceed. `can_serve`
+    /// PR3 for this queue: notifies the waiters that can now proceed. `can_serve`
     /// tells whether the item's lock is free enough for a borrow of a kind.
     ///
     /// Returns whether the head of the queue is notified: someone queued for this
@@ -378,7 +382,7 @@ impl<T> Slot<T> {
     /// Whether the item's lock, as seen now, lets a borrow of `kind` in.
     ///
     /// Relaxed loads inside: on the release path they follow our own unlock, so by
-    /// coherence they see it or a later state; a later holder runs R3 itself.
+    /// coherence they see it or a later state; a later holder runs PR3 itself.
     fn can_serve(&self, kind: Kind) -> bool {
         match kind {
             Kind::Exclusive => !self.lock.is_locked(),
@@ -387,11 +391,11 @@ impl<T> Slot<T> {
     }
 }
 
-/// Steps R2 and R3 of the protocol, run by every guard right after it unlocked
-/// `slot` (R1).
+/// Steps PR2 and PR3 of the protocol, run by every guard right after it unlocked
+/// `slot` (PR1).
 pub(super) fn after_release<T>(pool: &LendingPool<T>, slot: &Slot<T>) {
-    // R2: orders our unlock before the loads of `waiting` below against a waiter's
-    // register-then-try (W1, W2); see "Why no waiter sleeps" above.
+    // PR2: orders our unlock before the loads of `waiting` below against a waiter's
+    // register-then-try (PW1, PW2); see "Why no waiter sleeps" above.
     fence(Ordering::SeqCst);
     if !slot.queue.wake(|kind| slot.can_serve(kind)) {
         pool.any.wake(|kind| slot.can_serve(kind));

@@ -31,6 +31,16 @@ const SEARCHING_MASK: usize = (1 << UNPARKED_SHIFT) - 1;
 const UNPARKED_SHIFT: usize = 16;
 const UNPARKED_ONE: usize = 1 << UNPARKED_SHIFT;
 
+/// The most workers a runtime may have (`Builder::build` rejects more): what the state
+/// word can count. Each count is at most the number of workers (a worker is counted
+/// once as unparked, and once as searching), so both fit when the number does.
+pub(crate) const MAX_WORKERS: usize = SEARCHING_MASK;
+
+// The searching count never carries into the unparked count, and the unparked count
+// fits in the bits above it (on 32-bit targets too).
+const _: () = assert!(MAX_WORKERS <= SEARCHING_MASK);
+const _: () = assert!(MAX_WORKERS <= usize::MAX >> UNPARKED_SHIFT);
+
 pub(crate) struct Idle {
     state: AtomicUsize,
     /// Indices of the parked workers. Its length always equals workers − unparked
@@ -49,7 +59,10 @@ fn unparked(state: usize) -> usize {
 
 impl Idle {
     pub(crate) fn new(num_workers: usize) -> Idle {
-        assert!(num_workers < SEARCHING_MASK, "at most 65535 workers");
+        assert!(
+            num_workers <= MAX_WORKERS,
+            "at most {MAX_WORKERS} workers (Builder::build checks)"
+        );
         Idle {
             state: AtomicUsize::new(num_workers * UNPARKED_ONE),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
@@ -132,9 +145,9 @@ impl Idle {
         self.sleepers.lock().contains(&index)
     }
 
-    /// Number of workers searching now (a snapshot, for tests and metrics).
-    #[allow(dead_code)]
-    pub(crate) fn num_searching(&self) -> usize {
+    /// Number of workers searching now (a snapshot, for the tests).
+    #[cfg(test)]
+    fn num_searching(&self) -> usize {
         searching(self.state.load(Ordering::SeqCst))
     }
 }

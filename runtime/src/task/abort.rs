@@ -40,16 +40,48 @@ impl AbortHandle {
     }
 
     /// Cancels the task, as [`JoinHandle::abort`](super::JoinHandle::abort).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.spawn(std::future::pending::<()>());
+    /// let abort = handle.abort_handle();
+    /// abort.abort();
+    /// abort.abort(); // aborting again, or after the task finished, does nothing
+    /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn abort(&self) {
         abort(self.raw);
     }
 
-    /// Whether the task has finished.
+    /// Whether the task has finished: completed, panicked or been cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.spawn(async { 1 });
+    /// let abort = handle.abort_handle();
+    /// assert_eq!(rt.block_on(handle)?, 1);
+    /// assert!(abort.is_finished()); // the handle was awaited: the task is done
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.header().state.load().is_complete()
     }
 
-    /// The task's id.
+    /// The task's id, the same as its [`JoinHandle::id`](super::JoinHandle::id).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let handle = rt.spawn(async {});
+    /// assert_eq!(handle.abort_handle().id(), handle.id());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn id(&self) -> Id {
         self.header().id
     }

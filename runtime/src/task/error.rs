@@ -101,6 +101,17 @@ impl JoinError {
     }
 
     /// The task panicked.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    /// assert!(err.is_panic() && !err.is_cancelled());
+    /// // The worker survived the panic and runs the next task.
+    /// assert_eq!(rt.block_on(rt.spawn(async { 1 }))?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, Repr::Panic { .. })
     }
@@ -130,6 +141,21 @@ impl JoinError {
     /// # Errors
     ///
     /// Returns `Err(self)` when the task was cancelled rather than panicking.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let panicked = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    /// let payload = panicked.try_into_panic().expect("a panic");
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    ///
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let cancelled = rt.block_on(task).unwrap_err();
+    /// assert!(cancelled.try_into_panic().unwrap_err().is_cancelled());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic { payload, .. } => Ok(payload.into_inner()),
@@ -138,6 +164,17 @@ impl JoinError {
     }
 
     /// The id of the task that failed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let id = task.id();
+    /// task.abort();
+    /// assert_eq!(rt.block_on(task).unwrap_err().id(), id);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn id(&self) -> Id {
         self.id
     }

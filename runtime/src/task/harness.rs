@@ -239,7 +239,7 @@ where
                     .expect("JOIN_WAKER is set only with a waker in place")
                     .wake_by_ref();
             });
-            let after = self.header().state.unset_join_waker_after_complete();
+            let after = self.header().state.unset_join_waker_bit_after_complete();
             if !after.is_join_interested() {
                 // Rule J3: the handle was dropped meanwhile and left the waker to us.
                 self.set_join_waker(None);
@@ -274,7 +274,7 @@ where
                 return false;
             }
             state
-                .unset_join_waker()
+                .unset_join_waker_bit()
                 .and_then(|()| self.publish_join_waker(waker.clone()))
         };
         match res {
@@ -289,7 +289,7 @@ where
     /// Rule J1: JOIN_WAKER is unset and the task is not complete, so the field is ours.
     fn publish_join_waker(&self, waker: Waker) -> Result<(), Snapshot> {
         self.set_join_waker(Some(waker));
-        let res = self.header().state.set_join_waker();
+        let res = self.header().state.set_join_waker_bit();
         if res.is_err() {
             // Completed first: the field is still ours and nobody will read it.
             self.set_join_waker(None);

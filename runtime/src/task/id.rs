@@ -61,7 +61,17 @@ impl Id {
         (start, start + BLOCK)
     }
 
-    /// The id as a number.
+    /// The id as a number: the same as its `Display`, and never zero.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let id = rt.spawn(async {}).id();
+    /// assert_ne!(id.as_u64(), 0);
+    /// assert_eq!(id.as_u64().to_string(), id.to_string());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn as_u64(&self) -> u64 {
         self.0.get()
     }

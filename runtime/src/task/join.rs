@@ -34,6 +34,44 @@ use super::{AbortHandle, Id, JoinError};
 /// assert!(ran.load(Ordering::SeqCst));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Thread safety
+///
+/// A task may move between worker threads at every `.await`, so its future and its
+/// output must be `Send`. A future that keeps an `Rc` across an `.await` is not, and
+/// spawning it does not compile:
+///
+/// ```compile_fail,E0277
+/// let _handle = runtime::spawn(async {
+///     let counter = std::rc::Rc::new(1);
+///     runtime::yield_now().await;
+///     *counter
+/// });
+/// ```
+///
+/// Nor does a task whose output is not `Send`:
+///
+/// ```compile_fail,E0277
+/// let rt = runtime::Runtime::new().unwrap();
+/// let _handle = rt.spawn(async { std::rc::Rc::new(1) });
+/// ```
+///
+/// End such a value's scope before the `.await` (or use `Arc`), and return a `Send`
+/// type:
+///
+/// ```
+/// let rt = runtime::Runtime::new()?;
+/// let handle = rt.spawn(async {
+///     let value = {
+///         let local = std::rc::Rc::new(1);
+///         *local
+///     }; // `local` is gone before the await: the future is `Send`
+///     runtime::yield_now().await;
+///     value
+/// });
+/// assert_eq!(rt.block_on(handle)?, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub struct JoinHandle<T> {
     raw: NonNull<Header>,
     _output: PhantomData<T>,
@@ -119,7 +157,20 @@ impl<T> JoinHandle<T> {
         AbortHandle::from_raw(self.raw)
     }
 
-    /// The task's id.
+    /// The task's id: unique among the tasks of this process, and what
+    /// [`task::id`](crate::task::id) returns inside the task.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let a = rt.spawn(async { runtime::task::id() });
+    /// let b = rt.spawn(async {});
+    /// assert_ne!(a.id(), b.id());
+    /// let id = a.id();
+    /// assert_eq!(rt.block_on(a)?, id);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn id(&self) -> Id {
         self.header().id
     }

@@ -265,6 +265,18 @@ impl<T: Send + 'static> JoinSet<T> {
     /// });
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    ///
+    /// The future must be `Send`, as for [`runtime::spawn`](crate::spawn): one that
+    /// keeps an `Rc` across an `.await` does not compile.
+    ///
+    /// ```compile_fail,E0277
+    /// let mut set = runtime::task::JoinSet::new();
+    /// set.spawn(async {
+    ///     let counter = std::rc::Rc::new(1);
+    ///     runtime::yield_now().await;
+    ///     *counter
+    /// });
+    /// ```
     #[track_caller]
     pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where

@@ -1,10 +1,12 @@
-//! The registry of live tasks: a sharded intrusive list of the registry references.
+//! The registry of waiting tasks: a sharded intrusive list of the registry references.
 //!
 //! Shutdown walks it to cancel tasks that sit in no run queue (a task waiting on a
-//! waker nobody will ever call is reachable only from here); a future task dump walks
-//! it too. A task is inserted at spawn and removed when it completes. The shard is
-//! chosen by the task's id, so spawns on different workers rarely meet on one lock, and
-//! each critical section is a few pointer writes (rule L1 in task/mod.rs).
+//! waker nobody will ever call is reachable only from here). A task is inserted the
+//! first time its poll returns `Pending` with no wake-up pending, by its runner before
+//! it gives up `RUNNING` (rule L2 in task/mod.rs), and removed when it completes; a
+//! task that completes on its first poll, or only ever yields, is never listed. The
+//! shard is chosen by the task's id, so tasks on different workers rarely meet on one
+//! lock, and each critical section is a few pointer writes (rule L1 in task/mod.rs).
 
 use std::ptr::NonNull;
 
@@ -19,7 +21,6 @@ pub(crate) struct Registry {
 
 struct Shard {
     head: Option<NonNull<Header>>,
-    len: usize,
     /// Set by shutdown: no task is inserted afterwards.
     closed: bool,
 }
@@ -36,7 +37,6 @@ impl Registry {
             .map(|_| {
                 CachePadded::new(Mutex::new(Shard {
                     head: None,
-                    len: 0,
                     closed: false,
                 }))
             })
@@ -78,7 +78,6 @@ impl Registry {
             }
         }
         shard.head = Some(raw);
-        shard.len += 1;
         std::mem::forget(task);
         Ok(())
     }
@@ -107,7 +106,6 @@ impl Registry {
                 n.as_ref().links.with_mut(|l| (*l).prev = prev);
             }
         }
-        shard.len -= 1;
         Some(Task::from_raw(raw))
     }
 
@@ -130,7 +128,6 @@ impl Registry {
                 };
                 all.push(Task::from_raw(raw));
             }
-            shard.len = 0;
         }
         all
     }

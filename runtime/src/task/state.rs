@@ -1,8 +1,12 @@
 //! The task's state word: flags and a reference count in one atomic.
 //!
 //! The layout and the meaning of every bit are documented in `task/mod.rs`; each
-//! constant below repeats who sets and clears it. Every transition is a single
-//! compare-and-swap loop (or one `fetch_*`) so that the whole state moves at once.
+//! constant below repeats who sets and clears it. A transition is a single
+//! compare-and-swap loop (or one `fetch_*`), so that the whole state moves at once,
+//! except where rule R3 (task/mod.rs) lets a thread that holds every reference
+//! change the word with a load and a store, or free the task without writing it:
+//! `transition_to_running` for a `Notified` that is the only reference, and
+//! `transition_to_complete_and_release` for a completer holding every reference.
 
 use std::fmt;
 
@@ -340,9 +344,10 @@ impl State {
         })
     }
 
-    /// The `JoinHandle` publishes its waker (rule J1 → J2). Fails if the task completed
-    /// first; the handle then still owns the waker field.
-    pub(super) fn set_join_waker(&self) -> Result<(), Snapshot> {
+    /// Sets `JOIN_WAKER`: the `JoinHandle` publishes the waker it wrote into the field
+    /// (rule J1 → J2). Fails if the task completed first; the handle then still owns
+    /// the waker field.
+    pub(super) fn set_join_waker_bit(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested() && !s.is_join_waker_set());
             if s.is_complete() {
@@ -353,9 +358,9 @@ impl State {
         })
     }
 
-    /// The `JoinHandle` takes its waker field back to replace the waker (rule J2 → J1).
-    /// Fails if the task completed first.
-    pub(super) fn unset_join_waker(&self) -> Result<(), Snapshot> {
+    /// Clears `JOIN_WAKER`: the `JoinHandle` takes its waker field back to replace the
+    /// waker (rule J2 → J1). Fails if the task completed first.
+    pub(super) fn unset_join_waker_bit(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_join_interested() && s.is_join_waker_set());
             if s.is_complete() {
@@ -400,9 +405,10 @@ impl State {
         })
     }
 
-    /// The completer is done with the join waker (rule J3). Returns the state after:
-    /// without `JOIN_INTEREST` the handle is gone and the completer drops the waker.
-    pub(super) fn unset_join_waker_after_complete(&self) -> Snapshot {
+    /// Clears `JOIN_WAKER`: the completer is done with the join waker (rule J3). Returns
+    /// the state after: without `JOIN_INTEREST` the handle is gone and the completer
+    /// drops the waker.
+    pub(super) fn unset_join_waker_bit_after_complete(&self) -> Snapshot {
         let prev = Snapshot(self.val.fetch_and(!JOIN_WAKER, Ordering::AcqRel));
         debug_assert!(prev.is_complete() && prev.is_join_waker_set());
         Snapshot(prev.0 & !JOIN_WAKER)
@@ -656,17 +662,17 @@ mod tests {
     #[test]
     fn join_waker_protocol() {
         let state = State::new();
-        assert!(state.set_join_waker().is_ok());
-        assert!(state.unset_join_waker().is_ok());
-        assert!(state.set_join_waker().is_ok());
+        assert!(state.set_join_waker_bit().is_ok());
+        assert!(state.unset_join_waker_bit().is_ok());
+        assert!(state.set_join_waker_bit().is_ok());
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         let prev = state.transition_to_complete();
         assert!(prev.is_join_waker_set());
         assert!(
-            state.unset_join_waker().is_err(),
+            state.unset_join_waker_bit().is_err(),
             "complete: the handle reads the output"
         );
-        let after = state.unset_join_waker_after_complete();
+        let after = state.unset_join_waker_bit_after_complete();
         assert!(after.is_join_interested() && !after.is_join_waker_set());
         assert_eq!(
             state.transition_to_join_handle_dropped(false),
@@ -691,7 +697,7 @@ mod tests {
         assert!(s.is_complete() && !s.is_running() && s.ref_count() == 1);
         // A join waker to wake: slow path.
         let state = State::new();
-        assert!(state.set_join_waker().is_ok());
+        assert!(state.set_join_waker_bit().is_ok());
         assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
         assert_eq!(state.transition_to_complete_and_release(1, true), Err(()));
         // Handle gone after the output was stored: slow path (the completer drops it).
@@ -766,7 +772,7 @@ mod tests {
     #[test]
     fn dropping_the_handle_before_completion_takes_the_waker() {
         let state = State::new();
-        assert!(state.set_join_waker().is_ok());
+        assert!(state.set_join_waker_bit().is_ok());
         assert_eq!(
             state.transition_to_join_handle_dropped(false),
             JoinHandleDropped::TakeWaker

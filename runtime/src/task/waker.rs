@@ -34,9 +34,10 @@ unsafe fn header<'a>(ptr: *const ()) -> &'a Header {
 /// The waker's data pointer as the task pointer, for calls that may free the task.
 ///
 /// Freeing must go through a pointer with the allocation's own provenance (this one,
-/// which came from `Box::leak`), never through one derived from a `&Header`: such a
-/// reference only grants read access, and deallocating through it is undefined
-/// behaviour (Miri, Tree Borrows: "deallocation through a Frozen tag").
+/// a copy of the block pointer that `alloc::allocate` returned), never through one
+/// derived from a `&Header`: such a reference only grants read access, and
+/// deallocating through it is undefined behaviour (Miri, Tree Borrows: "deallocation
+/// through a Frozen tag").
 fn raw(ptr: *const ()) -> NonNull<Header> {
     NonNull::new(ptr as *mut Header).expect("a waker's data pointer is a task header")
 }

@@ -27,7 +27,21 @@ pub fn yield_now() -> YieldNow {
     YieldNow { yielded: false }
 }
 
-/// The future returned by [`yield_now`].
+/// The future returned by [`yield_now`]: `Pending` at its first poll (having woken
+/// its task), `Ready` at the next.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::pin;
+/// use std::task::{Context, Poll, Waker};
+///
+/// let mut yielding = pin!(runtime::yield_now());
+/// let mut cx = Context::from_waker(Waker::noop());
+/// assert_eq!(yielding.as_mut().poll(&mut cx), Poll::Pending);
+/// assert_eq!(yielding.as_mut().poll(&mut cx), Poll::Ready(()));
+/// ```
 #[derive(Debug)]
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct YieldNow {

@@ -6,7 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{saturating_add, sleep_until, Sleep};
 
 /// Ticks at a fixed period: made by [`interval`] and [`interval_at`].
 ///
@@ -39,6 +39,9 @@ pub struct Interval {
 
 /// Ticks every `period`; the first tick completes immediately.
 ///
+/// A period too long to add to an [`Instant`] (such as `Duration::MAX`) means about
+/// 30 years, as for [`sleep`](super::sleep): the first tick, and no other.
+///
 /// # Panics
 ///
 /// Panics if `period` is zero.
@@ -63,7 +66,8 @@ pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
 
-/// Ticks every `period`, the first tick at `start`.
+/// Ticks every `period`, the first tick at `start`. A period too long to add to an
+/// [`Instant`] means about 30 years, as for [`interval`].
 ///
 /// # Panics
 ///
@@ -126,7 +130,9 @@ impl Interval {
         }
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
-        let mut next = scheduled + self.period;
+        // A period too long for `Instant` (say `Duration::MAX`) saturates to about 30
+        // years, as `sleep` does: that tick is never due.
+        let mut next = saturating_add(scheduled, self.period);
         if next <= now {
             // Missed ticks: skip to the first point of the schedule after now.
             let behind = now - scheduled;
@@ -135,7 +141,7 @@ impl Interval {
                 .ok()
                 .and_then(|k| self.period.checked_mul(k))
                 .and_then(|d| scheduled.checked_add(d))
-                .unwrap_or(now + self.period);
+                .unwrap_or_else(|| saturating_add(now, self.period));
         }
         Pin::new(&mut self.sleep).reset(next);
         Poll::Ready(scheduled)

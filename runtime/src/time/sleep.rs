@@ -117,8 +117,16 @@ pub struct Sleep {
 /// assert!(start.elapsed() >= Duration::from_millis(5));
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    sleep_until(now.checked_add(duration).unwrap_or(now + FAR_FUTURE))
+    sleep_until(saturating_add(Instant::now(), duration))
+}
+
+/// `at + duration`, or about 30 years after `at` when that overflows `Instant`
+/// (shared by `sleep` and `Interval`).
+///
+/// `at` is an instant that has already been reached (the present, or a deadline that
+/// passed), so adding 30 years to it cannot overflow in turn.
+pub(super) fn saturating_add(at: Instant, duration: Duration) -> Instant {
+    at.checked_add(duration).unwrap_or(at + FAR_FUTURE)
 }
 
 /// Waits until `deadline`; a deadline in the past completes at the first poll.

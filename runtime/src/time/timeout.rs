@@ -39,7 +39,8 @@ impl Error for Elapsed {}
 /// `Err(Elapsed)` otherwise (the future is then dropped, cancelling it).
 ///
 /// The deadline is fixed when `timeout` is called, not at the first poll. A future
-/// that is ready at the poll where the deadline passes wins: it is polled first.
+/// that is ready at the poll where the deadline passes wins: it is polled first. A
+/// duration too long to add to an [`Instant`] means about 30 years, as for [`sleep`].
 ///
 /// # Errors
 ///
