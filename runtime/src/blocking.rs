@@ -158,13 +158,13 @@ impl BlockingPool {
     /// keep-alive, exit on timeout or shutdown.
     fn run(&self, shared: &Arc<Shared>) {
         // The runtime is current on blocking threads (API.md): `runtime::spawn`,
-        // `Handle::current()` and `block_on` work from a closure. `false`: this is not
+        // `Handle::current()` and `block_on` work from a closure. `Plain`: this is not
         // an async context, so `block_on` is allowed.
         let _enter = context::enter(
             Handle {
                 shared: shared.clone(),
             },
-            false,
+            context::EnterKind::Plain,
         );
         let mut state = self.state.lock();
         let mut timed_out = false;

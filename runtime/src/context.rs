@@ -12,6 +12,9 @@ struct Context {
     /// The runtime `Handle::current()` returns; set by workers for their lifetime, and
     /// by `block_on` and blocking-pool threads for their duration.
     handle: RefCell<Option<Handle>>,
+    /// The address of `handle`'s runtime (null without one), to tell cheaply whether
+    /// this thread's worker core belongs to the current runtime.
+    current: Cell<*const ()>,
     /// This thread's worker core, set once when a worker thread starts.
     core: OnceCell<Rc<Core>>,
     /// The task being polled on this thread.
@@ -24,6 +27,7 @@ crate::sync::thread_local! {
     static CONTEXT: Context = const {
         Context {
             handle: RefCell::new(None),
+            current: Cell::new(std::ptr::null()),
             core: OnceCell::new(),
             task_id: Cell::new(None),
             block_on_depth: Cell::new(0),
@@ -48,19 +52,43 @@ pub(crate) fn try_current() -> Result<Handle, NoRuntime> {
 /// Restores the previous current runtime when dropped.
 pub(crate) struct EnterGuard {
     prev: Option<Handle>,
-    block_on: bool,
+    kind: EnterKind,
 }
 
-/// Makes `handle` the current runtime until the guard is dropped. `block_on` marks the
-/// thread as running a `block_on`, for [`in_async_context`].
-pub(crate) fn enter(handle: Handle, block_on: bool) -> EnterGuard {
+/// Why a runtime is entered on a thread.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EnterKind {
+    /// A `block_on`: the thread is in an async context until the guard drops
+    /// (see [`in_async_context`]).
+    BlockOn,
+    /// Anything else: a worker's or blocking thread's whole life, a `spawn_immediate`
+    /// prefix.
+    Plain,
+}
+
+fn runtime_addr(handle: Option<&Handle>) -> *const () {
+    handle.map_or(std::ptr::null(), |h| {
+        crate::sync::Arc::as_ptr(&h.shared).cast()
+    })
+}
+
+/// Makes `handle` the current runtime until the guard is dropped.
+///
+/// The current runtime is the one entered most recently on this thread: a worker
+/// enters its own for its whole life, a blocking-pool thread likewise, and
+/// `block_on` and a `spawn_immediate` prefix enter theirs for their duration. It is
+/// the one `Handle::current()`, `spawn`, `spawn_immediate`, `JoinSet::spawn` and
+/// `spawn_blocking` use, on a worker too: inside `handle_b.spawn_immediate(..)` run
+/// on a worker of runtime A, they all mean B ([`with_current_worker`]).
+pub(crate) fn enter(handle: Handle, kind: EnterKind) -> EnterGuard {
     CONTEXT.with(|cx| {
-        if block_on {
+        if kind == EnterKind::BlockOn {
             cx.block_on_depth.set(cx.block_on_depth.get() + 1);
         }
+        cx.current.set(runtime_addr(Some(&handle)));
         EnterGuard {
             prev: cx.handle.replace(Some(handle)),
-            block_on,
+            kind,
         }
     })
 }
@@ -68,8 +96,9 @@ pub(crate) fn enter(handle: Handle, block_on: bool) -> EnterGuard {
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|cx| {
+            cx.current.set(runtime_addr(self.prev.as_ref()));
             *cx.handle.borrow_mut() = self.prev.take();
-            if self.block_on {
+            if self.kind == EnterKind::BlockOn {
                 cx.block_on_depth.set(cx.block_on_depth.get() - 1);
             }
         });
@@ -91,6 +120,23 @@ pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     let mut f = Some(f);
     CONTEXT
         .try_with(|cx| (f.take().unwrap())(cx.core.get().map(|rc| &**rc)))
+        .unwrap_or_else(|_| (f.take().unwrap())(None))
+}
+
+/// Runs `f` with this thread's worker core if it belongs to the current runtime (see
+/// [`enter`]): where a spawn that names no runtime may go straight to the local queue.
+#[inline]
+pub(crate) fn with_current_worker<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let mut f = Some(f);
+    CONTEXT
+        .try_with(|cx| {
+            let core = cx
+                .core
+                .get()
+                .map(|rc| &**rc)
+                .filter(|core| core.is(cx.current.get().cast()));
+            (f.take().unwrap())(core)
+        })
         .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 

@@ -119,7 +119,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let _enter = context::enter(self.clone(), false);
+        let _enter = context::enter(self.clone(), context::EnterKind::Plain);
         crate::task::spawn_maybe_boxed!(future, Shared::spawn_immediate(&self.shared, future))
     }
 
@@ -146,7 +146,7 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         context::assert_not_worker();
-        let _enter = context::enter(self.clone(), true);
+        let _enter = context::enter(self.clone(), context::EnterKind::BlockOn);
         crate::block_on::run(future)
     }
 
@@ -227,10 +227,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // On a worker (the common case: a task spawning a task), spawn through the worker's
-    // core: no handle clone, so no shared reference count to bump.
+    // On a worker of the current runtime (the common case: a task spawning a task),
+    // spawn through the worker's core: no handle clone, so no shared reference count
+    // to bump. Elsewhere, and on a worker while another runtime is current (inside
+    // its `spawn_immediate`), through the current runtime's handle (context.rs,
+    // `enter`: one rule for what "current" means).
     let mut future = Some(future);
-    let local = context::with_core(|core| core.map(|core| core.spawn(future.take().unwrap())));
+    let local =
+        context::with_current_worker(|core| core.map(|core| core.spawn(future.take().unwrap())));
     match local {
         Some(handle) => handle,
         None => Shared::spawn(&Handle::current().shared, future.take().unwrap()),

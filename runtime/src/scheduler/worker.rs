@@ -139,7 +139,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         crate::Handle {
             shared: shared.clone(),
         },
-        false,
+        context::EnterKind::Plain,
     );
     run_hook(shared.config.on_thread_start.as_ref());
     core.run_loop();
