@@ -27,10 +27,18 @@ impl LifoSlot {
     /// Owner only: puts `task` in the slot, returning the task it held (unless a
     /// thief took it).
     pub(crate) fn replace(&self, task: Notified) -> Option<Notified> {
-        // AcqRel: Release publishes the task to a thief's Acquire `steal`; Acquire is
-        // for the pointer we take out, which only we stored (program order), so it
-        // is there for symmetry with `steal`, not needed.
-        let prev = self.task.swap(task.into_raw().as_ptr(), Ordering::AcqRel);
+        let task = task.into_raw().as_ptr();
+        // Relaxed: only the owner stores a task, so a null read means the slot is
+        // empty and stays so until our store (a thief only ever writes null): a plain
+        // store suffices, and the common case (the slot was consumed after the last
+        // poll) takes no locked instruction.
+        if self.task.load(Ordering::Relaxed).is_null() {
+            // Release: publishes the task to a thief's Acquire `steal`.
+            self.task.store(task, Ordering::Release);
+            return None;
+        }
+        // Release as above; the pointer we take out is one we stored (program order).
+        let prev = self.task.swap(task, Ordering::Release);
         // SAFETY: the swap took `prev` out of the slot, which owned it (module docs).
         NonNull::new(prev).map(|p| unsafe { Notified::from_raw_owned(p) })
     }
