@@ -598,19 +598,20 @@ fn a_panicking_waker_on_join_next_leaves_the_join_set_consistent() {
         wait_until("the task waits", || gate.has_waiter());
         let hostile = Arc::new(PanickingWaker::default());
         let waker = Waker::from(hostile.clone());
-        {
-            let mut next = Box::pin(set.join_next());
-            assert!(next
-                .as_mut()
-                .poll(&mut Context::from_waker(&waker))
-                .is_pending());
-        }
+        // The same `join_next` future is kept across the wake (a set may forget the
+        // waker of a dropped one) and polled again once the hostile wake is done.
+        let mut next = Box::pin(set.join_next());
+        assert!(next
+            .as_mut()
+            .poll(&mut Context::from_waker(&waker))
+            .is_pending());
         drop(waker);
         gate.open();
         wait_until("the worker woke the set's waker", || hostile.wakes() == 1);
         assert_eq!(rt.block_on(rt.spawn(async { 12 })).unwrap(), 12);
-        // The finished task is still there to be joined, exactly once.
-        assert_eq!(rt.block_on(set.join_next()).unwrap().unwrap(), 11);
+        // The finished task is there to be joined, exactly once.
+        assert_eq!(rt.block_on(next.as_mut()).unwrap().unwrap(), 11);
+        drop(next);
         assert!(set.is_empty());
         assert!(rt.block_on(set.join_next()).is_none());
     });
