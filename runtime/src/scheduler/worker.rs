@@ -63,7 +63,7 @@ const STEAL_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;
 ///
 /// The cost is one wake-up of one parked worker per tick while the runtime is partly
 /// busy; none while it is idle or saturated.
-const MONITOR_TICK: Duration = Duration::from_millis(1);
+const MONITOR_TICK: Duration = Duration::from_millis(10);
 
 /// loom has no clock: a timed park returns at once, so a monitor would turn every
 /// model into a spin. The models check the LIFO slot's ownership transfer (`lifo.rs`)
