@@ -134,7 +134,7 @@ pub(crate) fn with_current_worker<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
                 .core
                 .get()
                 .map(|rc| &**rc)
-                .filter(|core| core.is(cx.current.get().cast()));
+                .filter(|core| core.is_worker_of(cx.current.get().cast()));
             (f.take().unwrap())(core)
         })
         .unwrap_or_else(|_| (f.take().unwrap())(None))

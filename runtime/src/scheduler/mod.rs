@@ -148,7 +148,7 @@ impl Shared {
         let (notified, join) = Shared::bind(this, future);
         crate::context::with_core(|core| match core {
             // On one of our workers: its own single-writer counter.
-            Some(core) if core.belongs_to(this) => core.count_spawn(),
+            Some(core) if core.is_worker_of(Arc::as_ptr(this)) => core.count_spawn(),
             // Relaxed: a statistic.
             _ => {
                 this.spawned_remote.fetch_add(1, Ordering::Relaxed);
@@ -191,7 +191,7 @@ impl Shared {
     /// workers, else to the injector.
     fn schedule_task(this: &Self, task: Notified, is_yield: bool, is_spawn: bool) {
         crate::context::with_core(|core| match core {
-            Some(core) if core.is(this) => core.schedule_local(task, is_yield, is_spawn),
+            Some(core) if core.is_worker_of(this) => core.schedule_local(task, is_yield, is_spawn),
             _ => this.push_remote(task, is_spawn),
         });
     }
@@ -235,7 +235,7 @@ impl Shared {
     fn cancel_if_finished(&self) {
         // SeqCst: the load after the pusher's fence (see `push_after_shutdown`).
         if self.finished.load(Ordering::SeqCst) {
-            self.drain_injector();
+            self.cancel_injected();
         }
     }
 
@@ -299,7 +299,7 @@ impl Shared {
 
     /// Cancels every task in the injector and the spilled batches; returns whether
     /// there was any.
-    pub(crate) fn drain_injector(&self) -> bool {
+    pub(crate) fn cancel_injected(&self) -> bool {
         let mut found = false;
         loop {
             while let Some(task) = self.pop_injector_one() {
@@ -325,7 +325,7 @@ impl Shared {
             found = true;
             task.shutdown();
         }
-        self.drain_injector() || found
+        self.cancel_injected() || found
     }
 
     /// Called by each worker once it has cancelled what it could reach (`worker::run`).
@@ -419,7 +419,7 @@ impl Shared {
         // this flag is drained below.
         self.finished.store(true, Ordering::SeqCst);
         fence(Ordering::SeqCst);
-        self.drain_injector();
+        self.cancel_injected();
         let mut exit = self.exit.lock();
         exit.finished = true;
         self.exit_cvar.notify_all();

@@ -70,7 +70,7 @@ impl RuntimeRef {
     /// worker if it is one of `this`'s, else one more in `task_refs`.
     pub(crate) fn acquire(this: &Arc<Shared>) -> RuntimeRef {
         let from_credit = context::with_core(|core| {
-            core.is_some_and(|core| core.belongs_to(this) && core.take_task_ref())
+            core.is_some_and(|core| core.is_worker_of(Arc::as_ptr(this)) && core.take_task_ref())
         });
         if !from_credit {
             Shared::add_task_refs(this, 1);
@@ -90,7 +90,9 @@ impl RuntimeRef {
 impl Drop for RuntimeRef {
     fn drop(&mut self) {
         let returned = context::with_core(|core| {
-            core.is_some_and(|core| core.is(self.shared.as_ptr()) && core.return_task_ref())
+            core.is_some_and(|core| {
+                core.is_worker_of(self.shared.as_ptr()) && core.return_task_ref()
+            })
         });
         if !returned {
             // SAFETY: rule C1: this reference is counted, and is given up here.

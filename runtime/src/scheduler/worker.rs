@@ -71,6 +71,16 @@ const MONITOR_TICK: Duration = Duration::from_millis(10);
 /// tests/rt_failure.rs.
 const MONITOR: bool = !cfg!(loom);
 
+/// How a worker parks (`Core::plan_park`).
+struct ParkPlan<'a> {
+    /// `None`: until unparked.
+    deadline: Option<Instant>,
+    /// This worker holds the timer's driver role until it wakes (time/mod.rs, T1).
+    drives_timer: bool,
+    /// The monitor role (rule M1), held while parked.
+    monitor: Option<crate::sync::MutexGuard<'a, Monitor>>,
+}
+
 /// What the monitor saw at its last tick: each worker's poll counter.
 pub(crate) struct Monitor {
     seen: Vec<Option<u64>>,
@@ -97,7 +107,7 @@ pub(crate) struct Core {
     /// When the injector was last checked, to adapt `check_interval`.
     last_check: Cell<Instant>,
     /// Backlog mode (see `BACKLOG_LOCAL_MAX`), and `Shared::injected` at the last check.
-    drain_injector: Cell<bool>,
+    backlog_mode: Cell<bool>,
     injected_at_check: Cell<u64>,
     /// Which of the injector and the spilled batches an empty queue tried first last
     /// time (spill.rs).
@@ -124,7 +134,7 @@ pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
         polls_since_check: Cell::new(0),
         check_interval: Cell::new(MAX_INJECTOR_INTERVAL),
         last_check: Cell::new(Instant::now()),
-        drain_injector: Cell::new(false),
+        backlog_mode: Cell::new(false),
         injected_at_check: Cell::new(0),
         spilled_first: Cell::new(false),
         is_searching: Cell::new(false),
@@ -171,7 +181,7 @@ impl Core {
     }
 
     /// Whether this core is a worker of the `Shared` at `shared`.
-    pub(crate) fn is(&self, shared: *const Shared) -> bool {
+    pub(crate) fn is_worker_of(&self, shared: *const Shared) -> bool {
         std::ptr::eq(Arc::as_ptr(&self.shared), shared)
     }
 
@@ -221,11 +231,6 @@ impl Core {
         }
     }
 
-    /// Whether this core is a worker of `shared`.
-    pub(crate) fn belongs_to(&self, shared: &Arc<Shared>) -> bool {
-        self.is(Arc::as_ptr(shared))
-    }
-
     fn run_loop(&self) {
         while !self.shared.is_shutdown() {
             if let Some(task) = self.next_task() {
@@ -239,7 +244,7 @@ impl Core {
     }
 
     fn next_task(&self) -> Option<Notified> {
-        if self.drain_injector.get() {
+        if self.backlog_mode.get() {
             let len = self.local.len();
             if len < BACKLOG_LOCAL_MAX {
                 // Small batches that keep the local queue short, so the next call
@@ -249,7 +254,7 @@ impl Core {
                     return Some(task);
                 }
             }
-            self.drain_injector.set(false);
+            self.backlog_mode.set(false);
         }
         if self.polls_since_check.get() >= self.check_interval.get() {
             if let Some(task) = self.check_injector() {
@@ -298,7 +303,7 @@ impl Core {
                 .shared
                 .pop_injector_batch(&self.local, BACKLOG_LOCAL_MAX / 2, false);
             if task.is_some() && !self.shared.injector.is_empty() {
-                self.drain_injector.set(true);
+                self.backlog_mode.set(true);
             }
             return task;
         }
@@ -461,23 +466,8 @@ impl Core {
         shared.depot.maybe_trim(Instant::now());
         let parker = &shared.remotes[self.index].parker;
         loop {
-            // time/mod.rs, rule T1: if timers are pending and no worker drives them,
-            // we do, parking until the earliest deadline. Taken after the announcement
-            // and rescan above, under the timer's lock, which orders it against every
-            // registration (time/mod.rs, "No lost timer").
-            let timer_deadline = shared.timer.try_drive(self.index);
-            // The monitor (rule M1): while another worker is awake, one parked worker
-            // wakes every tick to look for work stranded behind a stuck poll.
-            let mut monitor = if MONITOR && shared.idle.num_unparked() > 0 {
-                shared.monitor.try_lock()
-            } else {
-                None
-            };
-            let deadline = match (&monitor, timer_deadline) {
-                (Some(_), Some(d)) => Some(d.min(Instant::now() + MONITOR_TICK)),
-                (Some(_), None) => Some(Instant::now() + MONITOR_TICK),
-                (None, d) => d,
-            };
+            let plan = self.plan_park();
+            let deadline = plan.deadline;
             parker.park(deadline);
             if deadline.is_some() {
                 // A timed park ends like a rescan that found work (idle.rs, rule 3):
@@ -486,12 +476,13 @@ impl Core {
                 // fire what is due (the woken tasks come to this worker), look for
                 // stranded work (rule M2), and go back to the loop, which parks again,
                 // and drives again, if idle.
-                if timer_deadline.is_some() {
+                if plan.drives_timer {
                     shared.timer.stop_driving(self.index);
                 }
                 self.is_searching.set(shared.idle.unpark_self(self.index));
                 if !shared.is_shutdown() {
                     let fired = shared.timer.fire_due(Instant::now());
+                    let mut monitor = plan.monitor;
                     let stolen = match monitor.as_deref_mut() {
                         Some(monitor) => self.monitor_tick(monitor),
                         None => false,
@@ -515,6 +506,37 @@ impl Core {
                 return;
             }
             // A stale token from an earlier notification: still on the list, sleep on.
+        }
+    }
+
+    /// What this parking worker blocks for: the one place that decides between
+    /// "block until unparked" and "block with a deadline", from the timer's earliest
+    /// deadline (if this worker drives the timer) and the monitor role. (The reactor
+    /// will block here too, with the same deadline as its timeout.) Called after the
+    /// announce–fence–rescan of idle.rs, rule 3.
+    fn plan_park(&self) -> ParkPlan<'_> {
+        let shared = &self.shared;
+        // time/mod.rs, rule T1: if timers are pending and no worker drives them, we
+        // do, parking until the earliest deadline. Taken after the announcement and
+        // rescan, under the timer's lock, which orders it against every registration
+        // (time/mod.rs, "No lost timer").
+        let timer_deadline = shared.timer.try_drive(self.index);
+        // Rule M1: while another worker is awake, one parked worker wakes every tick
+        // to look for work stranded behind a stuck poll.
+        let monitor = if MONITOR && shared.idle.num_unparked() > 0 {
+            shared.monitor.try_lock()
+        } else {
+            None
+        };
+        let deadline = match (&monitor, timer_deadline) {
+            (Some(_), Some(d)) => Some(d.min(Instant::now() + MONITOR_TICK)),
+            (Some(_), None) => Some(Instant::now() + MONITOR_TICK),
+            (None, d) => d,
+        };
+        ParkPlan {
+            deadline,
+            drives_timer: timer_deadline.is_some(),
+            monitor,
         }
     }
 

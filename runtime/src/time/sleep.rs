@@ -54,8 +54,9 @@ impl TimerRef {
                 // Rule T3: a worker of this runtime will park (and drive) or fire the
                 // entry at its maintenance check; from any other thread, wake a
                 // parked worker to drive (it parks again, now with a deadline).
-                let on_worker =
-                    context::with_core(|core| core.is_some_and(|c| c.belongs_to(shared)));
+                let on_worker = context::with_core(|core| {
+                    core.is_some_and(|c| c.is_worker_of(crate::sync::Arc::as_ptr(shared)))
+                });
                 if !on_worker {
                     shared.notify_parked();
                 }
