@@ -7,7 +7,7 @@
 //!   [`BlockingTask`], a one-poll future that calls the closure. So the caller gets the
 //!   same [`JoinHandle`] as for async tasks, panics become `Err(e)` with `e.is_panic()`
 //!   (the harness catches them), and cancellation reuses the task machinery.
-//! - The task's scheduler is [`BlockingSchedule`], not `Arc<Shared>`: its `Notified`
+//! - The task's scheduler is [`BlockingSchedule`], not `Arc<Scheduler>`: its `Notified`
 //!   goes to this pool's FIFO queue instead of a worker's. A blocking task never
 //!   waits, so it never enters the registry (task/mod.rs, rule L2): shutdown reaches a
 //!   queued closure that never started through the pool's queue, whose `Notified`s it
@@ -48,14 +48,14 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::handle::Handle;
-use crate::scheduler::{Config, Shared};
+use crate::scheduler::{Config, Scheduler};
 use crate::sync::{thread, Arc, Condvar, Mutex};
 use crate::task::{self, JoinHandle, Notified, Schedule, Task, TaskRef};
 
 /// How long an idle blocking thread waits for work before it exits.
 pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(10);
 
-/// The pool of blocking threads of one runtime (a field of `Shared`).
+/// The pool of blocking threads of one runtime (a field of `Scheduler`).
 pub(crate) struct BlockingPool {
     state: Mutex<State>,
     /// Idle threads wait here for work (or shutdown).
@@ -106,7 +106,7 @@ impl BlockingPool {
     }
 
     /// Queues a closure's task, waking an idle thread or starting a new one.
-    fn push(&self, shared: &Arc<Shared>, task: Notified) {
+    fn push(&self, shared: &Arc<Scheduler>, task: Notified) {
         let mut state = self.state.lock();
         if state.is_shutdown {
             // The runtime's shutdown cancels it (the closure is dropped on one of the
@@ -143,20 +143,20 @@ impl BlockingPool {
         }
     }
 
-    fn start_thread(&self, shared: &Arc<Shared>) -> io::Result<()> {
+    fn start_thread(&self, shared: &Arc<Scheduler>) -> io::Result<()> {
         let mut builder = thread::Builder::new().name(self.thread_name.clone());
         if let Some(size) = self.stack_size {
             builder = builder.stack_size(size);
         }
         let shared = shared.clone();
         builder
-            .spawn(move || shared.blocking.run(&shared))
+            .spawn(move || shared.blocking().run(&shared))
             .map(drop)
     }
 
     /// A blocking thread's loop: run queued closures, wait for more at most the
     /// keep-alive, exit on timeout or shutdown.
-    fn run(&self, shared: &Arc<Shared>) {
+    fn run(&self, shared: &Arc<Scheduler>) {
         // The runtime is current on blocking threads (API.md): `runtime::spawn`,
         // `Handle::current()` and `block_on` work from a closure. `Plain`: this is not
         // an async context, so `block_on` is allowed.
@@ -235,24 +235,24 @@ impl BlockingPool {
 
 /// The scheduler of a blocking closure's task: its `Notified` goes to the pool.
 pub(crate) struct BlockingSchedule {
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
 }
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified, _is_yield: bool) {
         // A `BlockingTask` never returns `Pending`, so only the first `Notified` (from
         // `spawn_blocking`) ever exists; a wake of a finished task never schedules it.
-        self.shared.blocking.push(&self.shared, task);
+        self.shared.blocking().push(&self.shared, task);
     }
 
     fn register(&self, task: Task) -> Result<(), Task> {
         // Unreachable in practice: a `BlockingTask` is ready on its first poll, so it
         // never waits. Listing it anyway keeps the rule L2 contract.
-        self.shared.registry.insert(task)
+        self.shared.registry().insert(task)
     }
 
     fn release(&self, task: TaskRef) -> Option<Task> {
-        self.shared.registry.remove(task)
+        self.shared.registry().remove(task)
     }
 }
 
@@ -280,7 +280,7 @@ where
 }
 
 /// Runs `func` on `shared`'s blocking pool (`Handle::spawn_blocking`).
-pub(crate) fn spawn_on<F, R>(shared: &Arc<Shared>, func: F) -> JoinHandle<R>
+pub(crate) fn spawn_on<F, R>(shared: &Arc<Scheduler>, func: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
@@ -295,7 +295,7 @@ where
     );
     // After shutdown the pool cancels it at once (the closure is dropped, the handle
     // gives cancelled).
-    shared.blocking.push(shared, notified);
+    shared.blocking().push(shared, notified);
     join
 }
 
@@ -368,7 +368,7 @@ mod tests {
         let rt = crate::Builder::new().worker_threads(1).build().unwrap();
         rt.handle()
             .shared
-            .blocking
+            .blocking()
             .set_keep_alive(Duration::from_millis(50));
         let handles: Vec<_> = (0..3)
             .map(|_| {
@@ -395,7 +395,7 @@ mod tests {
     #[test]
     fn an_idle_thread_is_reused() {
         let rt = crate::Builder::new().worker_threads(1).build().unwrap();
-        let pool = &rt.handle().shared.blocking;
+        let pool = &rt.handle().shared.blocking();
         for i in 0..5 {
             assert_eq!(
                 rt.block_on(rt.handle().spawn_blocking(move || i)).unwrap(),

@@ -6,7 +6,7 @@ use std::future::Future;
 
 use crate::context::{self, NoRuntime};
 use crate::metrics::Metrics;
-use crate::scheduler::Shared;
+use crate::scheduler::Scheduler;
 use crate::sync::Arc;
 use crate::task::JoinHandle;
 
@@ -28,7 +28,7 @@ use crate::task::JoinHandle;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) shared: Arc<Shared>,
+    pub(crate) shared: Arc<Scheduler>,
 }
 
 const NO_RUNTIME: &str = "there is no runtime here: `Handle::current()` and `runtime::spawn` \
@@ -95,7 +95,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_maybe_boxed!(future, Shared::spawn(&self.shared, future))
+        crate::task::spawn_maybe_boxed!(future, Scheduler::spawn(&self.shared, future))
     }
 
     /// Spawns a task on this runtime and runs it on the calling thread up to its first
@@ -120,7 +120,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let _enter = context::enter(self.clone(), context::EnterKind::Plain);
-        crate::task::spawn_maybe_boxed!(future, Shared::spawn_immediate(&self.shared, future))
+        crate::task::spawn_maybe_boxed!(future, Scheduler::spawn_immediate(&self.shared, future))
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, so
@@ -180,14 +180,14 @@ impl Handle {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn metrics(&self) -> Metrics {
-        Metrics::snapshot(&self.shared, self.shared.blocking.num_threads())
+        self.shared.metrics()
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
-            .field("workers", &self.shared.remotes.len())
+            .field("workers", &self.shared.num_workers())
             .finish()
     }
 }
@@ -237,7 +237,7 @@ where
         context::with_current_worker(|core| core.map(|core| core.spawn(future.take().unwrap())));
     match local {
         Some(handle) => handle,
-        None => Shared::spawn(&Handle::current().shared, future.take().unwrap()),
+        None => Scheduler::spawn(&Handle::current().shared, future.take().unwrap()),
     }
 }
 
@@ -282,7 +282,10 @@ where
 {
     match Handle::try_current() {
         Ok(handle) => {
-            crate::task::spawn_maybe_boxed!(future, Shared::spawn_immediate(&handle.shared, future))
+            crate::task::spawn_maybe_boxed!(
+                future,
+                Scheduler::spawn_immediate(&handle.shared, future)
+            )
         }
         Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
     }

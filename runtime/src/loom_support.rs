@@ -82,7 +82,7 @@ pub mod task {
         }
 
         /// Spawns a hot task: allocated (`new_task`) and its first `Notified` queued,
-        /// as `Shared::bind` + `spawn` do. It enters the registry if it ever waits
+        /// as `Scheduler::bind` + `spawn` do. It enters the registry if it ever waits
         /// (task/mod.rs, rule L2).
         pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
         where
@@ -155,14 +155,14 @@ pub mod scheduler {
     use std::fmt;
     use std::future::Future;
 
-    use crate::scheduler::{worker, Config, Shared};
+    use crate::scheduler::{worker, Config, Scheduler};
     use crate::sync::{thread, Arc, Worker};
     use crate::JoinHandle;
 
     /// `n` workers running `worker::run` on loom threads, as `Runtime::start` starts
     /// them (without the blocking pool or anything else `Runtime` may own).
     pub struct Workers {
-        shared: Arc<Shared>,
+        shared: Arc<Scheduler>,
         threads: Vec<thread::JoinHandle<()>>,
     }
 
@@ -179,7 +179,7 @@ pub mod scheduler {
             };
             let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
             let stealers = locals.iter().map(Worker::stealer).collect();
-            let shared = Arc::new(Shared::new(config, stealers));
+            let shared = Arc::new(Scheduler::new(config, stealers));
             let threads = locals
                 .into_iter()
                 .enumerate()
@@ -191,14 +191,14 @@ pub mod scheduler {
             Workers { shared, threads }
         }
 
-        /// `Shared::spawn` from this (non-worker) thread: the real remote push
+        /// `Scheduler::spawn` from this (non-worker) thread: the real remote push
         /// (injector, `SeqCst` fence, `is_shutdown` check, `notify_parked`).
         pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            crate::scheduler::Shared::spawn(&self.shared, future)
+            crate::scheduler::Scheduler::spawn(&self.shared, future)
         }
 
         /// The runtime's `Handle` (for `JoinSet::spawn_on` and friends).
@@ -213,7 +213,7 @@ pub mod scheduler {
             Spawner(self.shared.clone())
         }
 
-        /// `Shared::shutdown` (no deadline), then joins the worker threads.
+        /// `Scheduler::shutdown` (no deadline), then joins the worker threads.
         pub fn shutdown(self) {
             assert!(self.shared.shutdown(None), "every worker exits");
             for t in self.threads {
@@ -223,11 +223,7 @@ pub mod scheduler {
 
         /// How many times workers went to sleep (metrics counters).
         pub fn parks(&self) -> u64 {
-            self.shared
-                .remotes
-                .iter()
-                .map(|r| r.counters.parks.get())
-                .sum()
+            self.shared.parks()
         }
     }
 
@@ -273,7 +269,7 @@ pub mod scheduler {
 
     /// Spawns onto [`Workers`] from another loom thread.
     #[derive(Clone)]
-    pub struct Spawner(Arc<Shared>);
+    pub struct Spawner(Arc<Scheduler>);
 
     impl Spawner {
         /// As [`Workers::spawn`].
@@ -282,13 +278,13 @@ pub mod scheduler {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            crate::scheduler::Shared::spawn(&self.0, future)
+            crate::scheduler::Scheduler::spawn(&self.0, future)
         }
 
         /// Tasks' references to the runtime plus the workers' credits
         /// (scheduler/runtime_ref.rs, rule C1).
         pub fn task_refs(&self) -> usize {
-            self.0.task_refs.load(crate::sync::Ordering::SeqCst)
+            self.0.task_refs()
         }
     }
 

@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use crate::scheduler::Shared;
 use crate::sync::{AtomicU64, Ordering};
 
 /// A counter written by one thread only (its worker) and read by anyone.
@@ -33,6 +32,20 @@ pub(crate) struct WorkerCounters {
     pub(crate) steal_attempts: Counter,
     pub(crate) parks: Counter,
     pub(crate) spawned: Counter,
+}
+
+impl WorkerCounters {
+    /// A snapshot, with the worker's local queue depth.
+    pub(crate) fn snapshot(&self, local_queue_depth: usize) -> WorkerMetrics {
+        WorkerMetrics {
+            polls: self.polls.get(),
+            steals: self.steals.get(),
+            steal_attempts: self.steal_attempts.get(),
+            parks: self.parks.get(),
+            spawned: self.spawned.get(),
+            local_queue_depth,
+        }
+    }
 }
 
 /// A snapshot of the runtime's counters, taken by [`Runtime::metrics`](crate::Runtime::metrics).
@@ -97,25 +110,18 @@ pub struct WorkerMetrics {
 }
 
 impl Metrics {
-    pub(crate) fn snapshot(shared: &Shared, blocking_threads: usize) -> Metrics {
-        let workers = shared
-            .remotes
-            .iter()
-            .map(|r| WorkerMetrics {
-                polls: r.counters.polls.get(),
-                steals: r.counters.steals.get(),
-                steal_attempts: r.counters.steal_attempts.get(),
-                parks: r.counters.parks.get(),
-                spawned: r.counters.spawned.get(),
-                local_queue_depth: r.stealer.len(),
-            })
-            .collect();
+    pub(crate) fn new(
+        workers: Vec<WorkerMetrics>,
+        spawned_remote: u64,
+        injected: u64,
+        global_queue_depth: usize,
+        blocking_threads: usize,
+    ) -> Metrics {
         Metrics {
             workers,
-            // Relaxed: statistics (metrics.rs, `Counter`).
-            spawned_remote: shared.spawned_remote.load(Ordering::Relaxed),
-            injected: shared.injected.load(Ordering::Relaxed),
-            global_queue_depth: shared.injector.len() + shared.spilled.len(),
+            spawned_remote,
+            injected,
+            global_queue_depth,
             blocking_threads,
         }
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::handle::Handle;
 use crate::metrics::Metrics;
-use crate::scheduler::{worker, Config, Shared};
+use crate::scheduler::{worker, Config, Scheduler};
 use crate::sync::{thread, Arc, Worker};
 use crate::task::JoinHandle;
 
@@ -61,7 +61,7 @@ impl Runtime {
         let n = config.num_workers;
         let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Shared::new(config, stealers));
+        let shared = Arc::new(Scheduler::new(config, stealers));
         let mut runtime = Runtime {
             handle: Handle {
                 shared: shared.clone(),
@@ -71,8 +71,8 @@ impl Runtime {
         };
         for (index, local) in locals.into_iter().enumerate() {
             let mut builder =
-                thread::Builder::new().name(format!("{}-{index}", shared.config.thread_name));
-            if let Some(size) = shared.config.stack_size {
+                thread::Builder::new().name(format!("{}-{index}", shared.config().thread_name));
+            if let Some(size) = shared.config().stack_size {
                 builder = builder.stack_size(size);
             }
             let s = shared.clone();

@@ -56,25 +56,30 @@ pub(crate) struct Remote {
     pub(crate) counters: CachePadded<WorkerCounters>,
 }
 
-/// The state shared by the workers, the handles and every task.
-pub(crate) struct Shared {
-    pub(crate) injector: Injector<Notified>,
+/// The state shared by the workers, the handles and every task: one per runtime.
+///
+/// Its fields are private to the scheduler (this module and its children: the
+/// worker loop, the credits, the spill queue); the rest of the crate goes through
+/// the named operations below (`spawn`, `unpark_worker`, `timer`, `blocking`,
+/// `metrics`, ...).
+pub(crate) struct Scheduler {
+    injector: Injector<Notified>,
     /// Batches spilled from full local queues (spill.rs): part of "the injector".
-    pub(crate) spilled: spill::Spilled,
-    pub(crate) remotes: Box<[Remote]>,
-    pub(crate) idle: Idle,
-    pub(crate) registry: Registry,
+    spilled: spill::Spilled,
+    remotes: Box<[Remote]>,
+    idle: Idle,
+    registry: Registry,
     /// The runtime's timer, driven by parked workers (time/mod.rs).
-    pub(crate) timer: crate::time::driver::Timer,
+    timer: crate::time::driver::Timer,
     /// The `spawn_blocking` thread pool (blocking.rs).
-    pub(crate) blocking: crate::blocking::BlockingPool,
+    blocking: crate::blocking::BlockingPool,
     /// Set once by shutdown; read by workers between polls and by every remote push.
-    pub(crate) is_shutdown: AtomicBool,
+    is_shutdown: AtomicBool,
     /// Spawns and wakes that arrived from outside a worker.
-    pub(crate) injected: CachePadded<AtomicU64>,
+    injected: CachePadded<AtomicU64>,
     /// Spawns from outside a worker (spawns on a worker count in its `WorkerCounters`),
     /// and every `spawn_immediate`.
-    pub(crate) spawned_remote: CachePadded<AtomicU64>,
+    spawned_remote: CachePadded<AtomicU64>,
     /// How many workers have exited, and whether shutdown has finished; shutdown
     /// waits on `exit_cvar`.
     exit: Mutex<ExitState>,
@@ -83,20 +88,20 @@ pub(crate) struct Shared {
     /// empty (`finish_shutdown`): from then on a push cancels its own task, since no
     /// loop of the runtime is left to do it.
     finished: AtomicBool,
-    pub(crate) config: Config,
+    config: Config,
     /// Free task blocks shared by the workers (task/alloc.rs).
-    pub(crate) depot: task::alloc::Depot,
+    depot: task::alloc::Depot,
     /// Tasks' references to this state, plus the workers' credits (runtime_ref.rs).
-    pub(crate) task_refs: CachePadded<AtomicUsize>,
+    task_refs: CachePadded<AtomicUsize>,
     /// The monitor role (worker.rs): held, with what it saw at its last tick, by at
     /// most one parked worker.
-    pub(crate) monitor: Mutex<worker::Monitor>,
+    monitor: Mutex<worker::Monitor>,
 }
 
-impl Shared {
-    pub(crate) fn new(config: Config, stealers: Vec<Stealer<Notified>>) -> Shared {
+impl Scheduler {
+    pub(crate) fn new(config: Config, stealers: Vec<Stealer<Notified>>) -> Scheduler {
         let n = stealers.len();
-        Shared {
+        Scheduler {
             injector: Injector::new(),
             spilled: spill::Spilled::new(),
             remotes: stealers
@@ -131,8 +136,8 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Shared::bind(this, future);
-        Shared::schedule_task(this, notified, false, true);
+        let (notified, join) = Scheduler::bind(this, future);
+        Scheduler::schedule_task(this, notified, false, true);
         join
     }
 
@@ -145,7 +150,7 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Shared::bind(this, future);
+        let (notified, join) = Scheduler::bind(this, future);
         crate::context::with_core(|core| match core {
             // On one of our workers: its own single-writer counter.
             Some(core) if core.is_worker_of(Arc::as_ptr(this)) => core.count_spawn(),
@@ -423,5 +428,71 @@ impl Shared {
         let mut exit = self.exit.lock();
         exit.finished = true;
         self.exit_cvar.notify_all();
+    }
+}
+
+/// Named operations for the layers above the scheduler (time/, blocking.rs,
+/// metrics.rs, handle.rs, runtime.rs, the loom doors).
+impl Scheduler {
+    /// What the `Builder` decided.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Number of workers.
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    /// The runtime's timer (time/mod.rs).
+    pub(crate) fn timer(&self) -> &crate::time::driver::Timer {
+        &self.timer
+    }
+
+    /// Wakes worker `index` from its park (or makes its next park return at once):
+    /// the timer's rule T2, re-arming its driver.
+    pub(crate) fn unpark_worker(&self, index: usize) {
+        self.remotes[index].parker.unpark();
+    }
+
+    /// The `spawn_blocking` pool (blocking.rs).
+    pub(crate) fn blocking(&self) -> &crate::blocking::BlockingPool {
+        &self.blocking
+    }
+
+    /// The registry of waiting tasks, for schedulers of tasks that run elsewhere
+    /// (the blocking pool's `Schedule`).
+    pub(crate) fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// A snapshot of the counters (`Handle::metrics`).
+    pub(crate) fn metrics(&self) -> crate::metrics::Metrics {
+        let workers = self
+            .remotes
+            .iter()
+            .map(|r| r.counters.snapshot(r.stealer.len()))
+            .collect();
+        crate::metrics::Metrics::new(
+            workers,
+            // Relaxed: statistics (metrics.rs, `Counter`).
+            self.spawned_remote.load(Ordering::Relaxed),
+            self.injected.load(Ordering::Relaxed),
+            self.injector.len() + self.spilled.len(),
+            self.blocking.num_threads(),
+        )
+    }
+
+    /// Tasks' references plus the workers' credits (runtime_ref.rs, rule C1), for
+    /// the loom models.
+    #[cfg(loom)]
+    pub(crate) fn task_refs(&self) -> usize {
+        self.task_refs.load(Ordering::SeqCst)
+    }
+
+    /// How many times workers parked, for the loom models.
+    #[cfg(loom)]
+    pub(crate) fn parks(&self) -> u64 {
+        self.remotes.iter().map(|r| r.counters.parks.get()).sum()
     }
 }

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::runtime_ref::CREDIT_BATCH;
-use super::Shared;
+use super::Scheduler;
 use crate::context;
 use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
 use crate::task::alloc::TaskCache;
@@ -99,14 +99,14 @@ impl Monitor {
 /// field is a `Cell` or has `&self` methods, so the two never need `&mut`.
 pub(crate) struct Core {
     index: usize,
-    shared: Arc<Shared>,
+    shared: Arc<Scheduler>,
     local: Worker<Notified>,
     /// Polls since the injector was last checked, and how many trigger the next check.
     polls_since_check: Cell<u32>,
     check_interval: Cell<u32>,
     /// When the injector was last checked, to adapt `check_interval`.
     last_check: Cell<Instant>,
-    /// Backlog mode (see `BACKLOG_LOCAL_MAX`), and `Shared::injected` at the last check.
+    /// Backlog mode (see `BACKLOG_LOCAL_MAX`), and `Scheduler::injected` at the last check.
     backlog_mode: Cell<bool>,
     injected_at_check: Cell<u64>,
     /// Which of the injector and the spilled batches an empty queue tried first last
@@ -126,7 +126,7 @@ pub(crate) struct Core {
 }
 
 /// Runs worker `index` on the current thread until shutdown.
-pub(crate) fn run(shared: Arc<Shared>, index: usize, local: Worker<Notified>) {
+pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
     let core = Rc::new(Core {
         index,
         shared: shared.clone(),
@@ -180,8 +180,8 @@ impl Core {
         (&self.task_cache, &self.shared.depot)
     }
 
-    /// Whether this core is a worker of the `Shared` at `shared`.
-    pub(crate) fn is_worker_of(&self, shared: *const Shared) -> bool {
+    /// Whether this core is a worker of the `Scheduler` at `shared`.
+    pub(crate) fn is_worker_of(&self, shared: *const Scheduler) -> bool {
         std::ptr::eq(Arc::as_ptr(&self.shared), shared)
     }
 
@@ -193,7 +193,7 @@ impl Core {
         }
         let credits = match self.credits.get() {
             0 => {
-                Shared::add_task_refs(&self.shared, CREDIT_BATCH);
+                Scheduler::add_task_refs(&self.shared, CREDIT_BATCH);
                 CREDIT_BATCH
             }
             n => n,
@@ -211,8 +211,10 @@ impl Core {
         let credits = self.credits.get() + 1;
         if credits > 2 * CREDIT_BATCH {
             // SAFETY: we own `credits` counted references; giving back a batch leaves
-            // us more than that, so the count stays above 0 and `Shared` is not freed.
-            unsafe { Shared::release_task_refs(Shared::as_non_null(&self.shared), CREDIT_BATCH) };
+            // us more than that, so the count stays above 0 and `Scheduler` is not freed.
+            unsafe {
+                Scheduler::release_task_refs(Scheduler::as_non_null(&self.shared), CREDIT_BATCH)
+            };
             self.credits.set(credits - CREDIT_BATCH);
         } else {
             self.credits.set(credits);
@@ -226,8 +228,8 @@ impl Core {
         let credits = self.credits.replace(0);
         if credits > 0 {
             // SAFETY: we own `credits` counted references and give them up; our own
-            // `Arc<Shared>` keeps `Shared` alive past this call whatever the count does.
-            unsafe { Shared::release_task_refs(Shared::as_non_null(&self.shared), credits) };
+            // `Arc<Scheduler>` keeps `Scheduler` alive past this call whatever the count does.
+            unsafe { Scheduler::release_task_refs(Scheduler::as_non_null(&self.shared), credits) };
         }
     }
 
@@ -355,7 +357,7 @@ impl Core {
         F: std::future::Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Shared::bind(&self.shared, future);
+        let (notified, join) = Scheduler::bind(&self.shared, future);
         self.schedule_local(notified, false, true);
         join
     }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::driver::{self, Global, Key, Registered, Timer};
 use crate::context;
-use crate::scheduler::Shared;
+use crate::scheduler::Scheduler;
 use crate::sync::{Arc, Ordering, StaticAtomicU64};
 
 /// Sequence numbers that make every sleep's key unique.
@@ -20,7 +20,7 @@ const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 /// Which timer a sleep is registered with.
 enum TimerRef {
     /// The runtime that was current when the sleep was made; its workers drive it.
-    Runtime(Arc<Shared>),
+    Runtime(Arc<Scheduler>),
     /// The global timer thread (sleeps made outside a runtime, or whose runtime shut
     /// down).
     Global(&'static Global),
@@ -36,7 +36,7 @@ impl TimerRef {
 
     fn timer(&self) -> &Timer {
         match self {
-            TimerRef::Runtime(shared) => &shared.timer,
+            TimerRef::Runtime(shared) => shared.timer(),
             TimerRef::Global(global) => &global.timer,
         }
     }
@@ -48,7 +48,7 @@ impl TimerRef {
             (Registered::Armed, _) => {}
             (Registered::Closed, _) => return false,
             (Registered::WakeDriver(index), TimerRef::Runtime(shared)) => {
-                shared.remotes[index].parker.unpark();
+                shared.unpark_worker(index);
             }
             (Registered::NoDriver, TimerRef::Runtime(shared)) => {
                 // Rule T3: a worker of this runtime will park (and drive) or fire the

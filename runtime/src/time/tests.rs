@@ -26,7 +26,7 @@ fn runtime(workers: usize) -> Runtime {
 #[cfg_attr(miri, ignore)]
 fn dropping_pending_sleeps_frees_their_entries() {
     let rt = runtime(1);
-    let timer = &rt.handle().shared.timer;
+    let timer = &rt.handle().shared.timer();
     let mut sleeps: Vec<Sleep> = (0..100_000u64)
         .map(|i| sleep(Duration::from_secs(3600 + i)))
         .collect();
@@ -53,13 +53,13 @@ fn dropping_pending_sleeps_frees_their_entries() {
 fn a_completed_sleep_leaves_no_entry() {
     let rt = runtime(1);
     rt.block_on(sleep(Duration::from_millis(2)));
-    assert_eq!(rt.handle().shared.timer.len(), 0);
+    assert_eq!(rt.handle().shared.timer().len(), 0);
 }
 
 #[test]
 fn an_earlier_registration_re_arms_the_driver() {
     let rt = runtime(1);
-    let timer = &rt.handle().shared.timer;
+    let timer = &rt.handle().shared.timer();
     // A task sleeps for an hour: the idle worker drives the timer with that deadline.
     let hour = rt.spawn(sleep(Duration::from_secs(3600)));
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -88,7 +88,7 @@ fn an_earlier_registration_re_arms_the_driver() {
 #[test]
 fn reset_keeps_one_entry_and_moves_it() {
     let rt = runtime(1);
-    let timer = &rt.handle().shared.timer;
+    let timer = &rt.handle().shared.timer();
     let mut s = sleep(Duration::from_secs(3600));
     rt.block_on(async { assert!(poll_once(&mut s).is_pending()) });
     assert_eq!(timer.len(), 1);
@@ -123,7 +123,7 @@ fn a_sleep_outliving_its_runtime_moves_to_the_global_timer() {
         Duration::from_millis(20)
     });
     rt.block_on(async { assert!(poll_once(&mut s).is_pending()) });
-    assert_eq!(rt.handle().shared.timer.len(), 1);
+    assert_eq!(rt.handle().shared.timer().len(), 1);
     drop(rt);
     let start = Instant::now();
     crate::block_on(s);
