@@ -239,7 +239,7 @@ pub(crate) struct BlockingSchedule {
 }
 
 impl Schedule for BlockingSchedule {
-    fn schedule(&self, task: Notified, _is_yield: bool) {
+    fn schedule(&self, task: Notified, _reason: task::Reason) {
         // A `BlockingTask` never returns `Pending`, so only the first `Notified` (from
         // `spawn_blocking`) ever exists; a wake of a finished task never schedules it.
         self.shared.blocking().push(&self.shared, task);
@@ -292,9 +292,12 @@ where
         BlockingTask { func: Some(func) },
         scheduler,
         task::Id::next(),
+        // No worker's block cache: a blocking task is freed on a pool thread or by
+        // its handle, anywhere.
+        None,
     );
-    // After shutdown the pool cancels it at once (the closure is dropped, the handle
-    // gives cancelled).
+    // After shutdown the pool hands it to the runtime's shutdown, which cancels it (the
+    // closure is dropped on a runtime thread, the handle gives cancelled).
     shared.blocking().push(shared, notified);
     join
 }

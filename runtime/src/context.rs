@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use crate::handle::Handle;
 use crate::scheduler::worker::Core;
+use crate::scheduler::Scheduler;
 use crate::task::Id;
 
 struct Context {
@@ -79,7 +80,7 @@ fn runtime_addr(handle: Option<&Handle>) -> *const () {
 /// `block_on` and a `spawn_immediate` prefix enter theirs for their duration. It is
 /// the one `Handle::current()`, `spawn`, `spawn_immediate`, `JoinSet::spawn` and
 /// `spawn_blocking` use, on a worker too: inside `handle_b.spawn_immediate(..)` run
-/// on a worker of runtime A, they all mean B ([`with_current_worker`]).
+/// on a worker of runtime A, they all mean B ([`with_current`]).
 pub(crate) fn enter(handle: Handle, kind: EnterKind) -> EnterGuard {
     CONTEXT.with(|cx| {
         if kind == EnterKind::BlockOn {
@@ -123,30 +124,52 @@ pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
         .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
-/// Runs `f` with this thread's worker core if it belongs to the current runtime (see
-/// [`enter`]): where a spawn that names no runtime may go straight to the local queue.
+/// Runs `f` with this thread's worker core if it is a worker of the runtime whose
+/// `Scheduler` is at `scheduler`: the one look at the context a spawn through a
+/// handle needs.
 #[inline]
-pub(crate) fn with_current_worker<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+pub(crate) fn with_worker_of<R>(
+    scheduler: *const Scheduler,
+    f: impl FnOnce(Option<&Core>) -> R,
+) -> R {
+    with_core(|core| f(core.filter(|core| core.is_worker_of(scheduler))))
+}
+
+/// The current runtime (see [`enter`]) as a spawn that names none needs it.
+pub(crate) enum Current<'a> {
+    /// This thread is a worker of the current runtime: spawn through its core.
+    Worker(&'a Core),
+    /// Elsewhere: the current runtime's handle.
+    Handle(Handle),
+    /// No runtime is current.
+    None(NoRuntime),
+}
+
+/// Runs `f` with the current runtime, looked up once.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Current<'_>) -> R) -> R {
     let mut f = Some(f);
     CONTEXT
         .try_with(|cx| {
-            let core = cx
+            let f = f.take().unwrap();
+            let worker = cx
                 .core
                 .get()
                 .map(|rc| &**rc)
                 .filter(|core| core.is_worker_of(cx.current.get().cast()));
-            (f.take().unwrap())(core)
+            match worker {
+                Some(core) => f(Current::Worker(core)),
+                None => {
+                    // Cloned, so no borrow of the context is held while `f` runs.
+                    let handle = cx.handle.borrow().clone();
+                    match handle {
+                        Some(handle) => f(Current::Handle(handle)),
+                        None => f(Current::None(NoRuntime::NoContext)),
+                    }
+                }
+            }
         })
-        .unwrap_or_else(|_| (f.take().unwrap())(None))
-}
-
-/// Runs `f` with this thread's task cell cache and its runtime's depot, if it is a
-/// worker (task/alloc.rs).
-#[inline]
-pub(crate) fn with_task_cache<R>(
-    f: impl FnOnce(Option<(&crate::task::alloc::TaskCache, &crate::task::alloc::Depot)>) -> R,
-) -> R {
-    with_core(|core| f(core.map(|core| core.task_cache())))
+        .unwrap_or_else(|_| (f.take().unwrap())(Current::None(NoRuntime::ThreadLocalDestroyed)))
 }
 
 /// Whether this thread is a worker of any runtime.

@@ -95,7 +95,18 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_maybe_boxed!(future, Scheduler::spawn(&self.shared, future))
+        crate::task::spawn_maybe_boxed!(future, self.spawn_inner(future))
+    }
+
+    /// `spawn` after the size check: one look at the thread's context.
+    fn spawn_inner<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        context::with_worker_of(Arc::as_ptr(&self.shared), |worker| {
+            Scheduler::spawn(&self.shared, future, worker)
+        })
     }
 
     /// Spawns a task on this runtime and runs it on the calling thread up to its first
@@ -120,7 +131,18 @@ impl Handle {
         F::Output: Send + 'static,
     {
         let _enter = context::enter(self.clone(), context::EnterKind::Plain);
-        crate::task::spawn_maybe_boxed!(future, Scheduler::spawn_immediate(&self.shared, future))
+        crate::task::spawn_maybe_boxed!(future, self.spawn_immediate_inner(future))
+    }
+
+    /// `spawn_immediate` after the size check, with this runtime entered.
+    fn spawn_immediate_inner<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        context::with_worker_of(Arc::as_ptr(&self.shared), |worker| {
+            Scheduler::spawn_immediate(&self.shared, future, worker)
+        })
     }
 
     /// Runs `future` to completion on the calling thread, with this runtime current, so
@@ -227,18 +249,14 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    // On a worker of the current runtime (the common case: a task spawning a task),
-    // spawn through the worker's core: no handle clone, so no shared reference count
-    // to bump. Elsewhere, and on a worker while another runtime is current (inside
-    // its `spawn_immediate`), through the current runtime's handle (context.rs,
-    // `enter`: one rule for what "current" means).
-    let mut future = Some(future);
-    let local =
-        context::with_current_worker(|core| core.map(|core| core.spawn(future.take().unwrap())));
-    match local {
-        Some(handle) => handle,
-        None => Scheduler::spawn(&Handle::current().shared, future.take().unwrap()),
-    }
+    // One look at the thread's context (context.rs, `enter`: what "current" means). On
+    // a worker of the current runtime (the common case: a task spawning a task), spawn
+    // through the worker's core: no handle clone, so no shared reference count to bump.
+    context::with_current(|current| match current {
+        context::Current::Worker(core) => Scheduler::spawn(core.scheduler(), future, Some(core)),
+        context::Current::Handle(handle) => Scheduler::spawn(&handle.shared, future, None),
+        context::Current::None(kind) => panic!("{}", TryCurrentError { kind }),
+    })
 }
 
 /// Spawns a hot task on the current runtime, running it on the calling thread up to its
@@ -282,10 +300,7 @@ where
 {
     match Handle::try_current() {
         Ok(handle) => {
-            crate::task::spawn_maybe_boxed!(
-                future,
-                Scheduler::spawn_immediate(&handle.shared, future)
-            )
+            crate::task::spawn_maybe_boxed!(future, handle.spawn_immediate_inner(future))
         }
         Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
     }

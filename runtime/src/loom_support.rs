@@ -21,7 +21,7 @@ pub mod task {
     struct Inner {
         queue: loom::sync::Mutex<VecDeque<Notified>>,
         registry: Registry,
-        /// How many times a task was scheduled with `is_yield` (re-queued by its runner
+        /// How many times a task was scheduled as `Reason::Yielded` (re-queued by its runner
         /// after a wake during its own poll, task/mod.rs rule R2).
         yields: AtomicUsize,
     }
@@ -33,8 +33,8 @@ pub mod task {
     pub struct Scheduler(loom::sync::Arc<Inner>);
 
     impl Schedule for loom::sync::Arc<Inner> {
-        fn schedule(&self, task: Notified, is_yield: bool) {
-            if is_yield {
+        fn schedule(&self, task: Notified, reason: t::Reason) {
+            if reason == t::Reason::Yielded {
                 self.yields.fetch_add(1, Ordering::Relaxed);
             }
             self.queue.lock().unwrap().push_back(task);
@@ -89,8 +89,8 @@ pub mod task {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let (notified, join) = t::new_task(future, self.0.clone(), Id::next());
-            self.0.schedule(notified, false);
+            let (notified, join) = t::new_task(future, self.0.clone(), Id::next(), None);
+            self.0.schedule(notified, t::Reason::Spawned);
             join
         }
 
@@ -191,14 +191,15 @@ pub mod scheduler {
             Workers { shared, threads }
         }
 
-        /// `Scheduler::spawn` from this (non-worker) thread: the real remote push
-        /// (injector, `SeqCst` fence, `is_shutdown` check, `notify_parked`).
+        /// `Handle::spawn` from this (non-worker) thread: the one spawn path, here the
+        /// real remote push (injector, `SeqCst` fence, `is_shutdown` check,
+        /// `notify_parked`).
         pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
         where
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            crate::scheduler::Scheduler::spawn(&self.shared, future)
+            self.handle().spawn(future)
         }
 
         /// The runtime's `Handle` (for `JoinSet::spawn_on` and friends).
@@ -278,7 +279,10 @@ pub mod scheduler {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            crate::scheduler::Scheduler::spawn(&self.0, future)
+            crate::Handle {
+                shared: self.0.clone(),
+            }
+            .spawn(future)
         }
 
         /// Tasks' references to the runtime plus the workers' credits

@@ -20,7 +20,9 @@ use crate::sync::{
     fence, Arc, AtomicBool, AtomicU64, AtomicUsize, CachePadded, Condvar, Injector, Mutex,
     Ordering, StdArc, Steal, Stealer,
 };
-use crate::task::{self, JoinHandle, Notified, Registry};
+use crate::task::{self, JoinHandle, Notified, Reason, Registry};
+
+use self::worker::Core;
 
 use self::idle::Idle;
 use self::park::Parker;
@@ -130,14 +132,27 @@ impl Scheduler {
         }
     }
 
-    /// Spawns a hot task: it is queued before this returns.
-    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// Spawns a hot task: it is queued before this returns. The one spawn path
+    /// (`Handle::spawn`, the free `spawn`, `JoinSet`, the loom doors all come here).
+    ///
+    /// `worker` is this thread's worker core if it is one of `this`'s workers: the
+    /// caller looks the thread's context up once (context.rs) and passes it down, and
+    /// it serves the runtime reference (a credit), the allocation (the worker's block
+    /// cache) and the queue (the worker's own).
+    pub(crate) fn spawn<F>(
+        this: &Arc<Self>,
+        future: F,
+        worker: Option<&Core>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Scheduler::bind(this, future);
-        Scheduler::schedule_task(this, notified, false, true);
+        let (notified, join) = Scheduler::bind(this, future, worker);
+        match worker {
+            Some(core) => core.schedule_local(notified, Reason::Spawned),
+            None => this.push_remote(notified, Reason::Spawned),
+        }
         join
     }
 
@@ -145,20 +160,25 @@ impl Scheduler {
     /// (`spawn_immediate`): the harness runs it up to its first `Pending` or to
     /// completion. From then on it is a task like any other: a wake during that poll
     /// reschedules it through `Schedule`, a later wake queues it on the workers.
-    pub(crate) fn spawn_immediate<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    /// `worker`: as for [`spawn`](Self::spawn).
+    pub(crate) fn spawn_immediate<F>(
+        this: &Arc<Self>,
+        future: F,
+        worker: Option<&Core>,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Scheduler::bind(this, future);
-        crate::context::with_core(|core| match core {
+        let (notified, join) = Scheduler::bind(this, future, worker);
+        match worker {
             // On one of our workers: its own single-writer counter.
-            Some(core) if core.is_worker_of(Arc::as_ptr(this)) => core.count_spawn(),
+            Some(core) => core.count_spawn(),
             // Relaxed: a statistic.
-            _ => {
+            None => {
                 this.spawned_remote.fetch_add(1, Ordering::Relaxed);
             }
-        });
+        }
         // A task created cancelled (shutdown has begun) is cancelled by this run: the
         // spawner's own future, dropped where it was handed over.
         notified.run();
@@ -173,12 +193,21 @@ impl Scheduler {
     /// shutdown drain) drops its future on the runtime's own thread, never on the
     /// spawner's stack (see `shutdown`). A spawn racing with shutdown past this check
     /// is caught where its `Notified` goes: the exiting workers drain every queue.
-    pub(crate) fn bind<F>(this: &Arc<Self>, future: F) -> (Notified, JoinHandle<F::Output>)
+    fn bind<F>(
+        this: &Arc<Self>,
+        future: F,
+        worker: Option<&Core>,
+    ) -> (Notified, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = task::new_task(future, RuntimeRef::acquire(this), task::Id::next());
+        let (notified, join) = task::new_task(
+            future,
+            RuntimeRef::acquire(this, worker),
+            task::Id::next(),
+            worker.map(Core::block_cache),
+        );
         if this.is_shutdown() {
             notified.cancel();
         }
@@ -192,20 +221,20 @@ impl Scheduler {
         self.is_shutdown.load(Ordering::Relaxed)
     }
 
-    /// Routes a task to the current worker's queue if this thread is one of our
-    /// workers, else to the injector.
-    fn schedule_task(this: &Self, task: Notified, is_yield: bool, is_spawn: bool) {
-        crate::context::with_core(|core| match core {
-            Some(core) if core.is_worker_of(this) => core.schedule_local(task, is_yield, is_spawn),
-            _ => this.push_remote(task, is_spawn),
-        });
+    /// Routes a woken task to this thread's queue if it is one of our workers
+    /// (`worker`, looked up once by the caller), else to the injector.
+    pub(crate) fn schedule_task(&self, task: Notified, reason: Reason, worker: Option<&Core>) {
+        match worker {
+            Some(core) => core.schedule_local(task, reason),
+            None => self.push_remote(task, reason),
+        }
     }
 
     /// A push from outside the workers.
-    pub(crate) fn push_remote(&self, task: Notified, is_spawn: bool) {
+    pub(crate) fn push_remote(&self, task: Notified, reason: Reason) {
         // Relaxed counters: statistics only, never used to synchronise.
         self.injected.fetch_add(1, Ordering::Relaxed);
-        if is_spawn {
+        if reason == Reason::Spawned {
             self.spawned_remote.fetch_add(1, Ordering::Relaxed);
         }
         self.injector.push(task);

@@ -43,12 +43,15 @@
 //! execution that leaves `Scheduler` alive (a lost decrement) while its `Arc` checks
 //! catch a use after free (an extra one).
 
+use std::cell::Cell;
 use std::ptr::NonNull;
 
+use super::worker::Core;
 use super::Scheduler;
 use crate::context;
 use crate::sync::{Arc, Ordering};
-use crate::task::{Notified, Schedule, Task, TaskRef};
+use crate::task::alloc::BlockCache;
+use crate::task::{Notified, Reason, Schedule, Task, TaskRef};
 
 /// Credits a worker takes from `task_refs` at a time (rule C2).
 pub(crate) const CREDIT_BATCH: usize = 64;
@@ -66,12 +69,10 @@ unsafe impl Send for RuntimeRef {}
 unsafe impl Sync for RuntimeRef {}
 
 impl RuntimeRef {
-    /// A new reference for a task spawned through `this`: a credit of the current
-    /// worker if it is one of `this`'s, else one more in `task_refs`.
-    pub(crate) fn acquire(this: &Arc<Scheduler>) -> RuntimeRef {
-        let from_credit = context::with_core(|core| {
-            core.is_some_and(|core| core.is_worker_of(Arc::as_ptr(this)) && core.take_task_ref())
-        });
+    /// A new reference for a task spawned through `this`: a credit of `worker` (this
+    /// thread's core, if it is one of `this`'s workers), else one more in `task_refs`.
+    pub(crate) fn acquire(this: &Arc<Scheduler>, worker: Option<&Core>) -> RuntimeRef {
+        let from_credit = worker.is_some_and(|core| core.credits().take(this));
         if !from_credit {
             Scheduler::add_task_refs(this, 1);
         }
@@ -85,18 +86,36 @@ impl RuntimeRef {
         // of the `Arc<Scheduler>` until this reference is dropped.
         unsafe { self.shared.as_ref() }
     }
+
+    /// This thread's worker core, if it is one of this runtime's workers.
+    fn worker<'a>(&self, core: Option<&'a Core>) -> Option<&'a Core> {
+        core.filter(|core| core.is_worker_of(self.shared.as_ptr()))
+    }
+
+    /// Gives this reference up: back to `worker`'s credits if it takes them (rule
+    /// C2), else to `task_refs`.
+    fn release_on(self, worker: Option<&Core>) {
+        let this = std::mem::ManuallyDrop::new(self);
+        if !worker.is_some_and(|core| core.credits().give_back(this.shared)) {
+            // SAFETY: rule C1: this reference is counted, and is given up here (the
+            // `ManuallyDrop` keeps `Drop` from giving it up again).
+            unsafe { Scheduler::release_task_refs(this.shared, 1) };
+        }
+    }
 }
 
 impl Drop for RuntimeRef {
     fn drop(&mut self) {
+        // Not the path of a freed task (that is `release_cell`, which gives the
+        // reference up with the cell's block): a `RuntimeRef` dropped on its own.
+        let shared = self.shared;
         let returned = context::with_core(|core| {
-            core.is_some_and(|core| {
-                core.is_worker_of(self.shared.as_ptr()) && core.return_task_ref()
-            })
+            core.filter(|core| core.is_worker_of(shared.as_ptr()))
+                .is_some_and(|core| core.credits().give_back(shared))
         });
         if !returned {
             // SAFETY: rule C1: this reference is counted, and is given up here.
-            unsafe { Scheduler::release_task_refs(self.shared, 1) };
+            unsafe { Scheduler::release_task_refs(shared, 1) };
         }
     }
 }
@@ -143,9 +162,79 @@ impl Scheduler {
     }
 }
 
+/// A worker's credits (rule C2): references counted in `task_refs` of its runtime that
+/// no task holds yet, and whether the worker still takes and returns them (rule C3).
+/// Plain `Cell`s: only the worker's own thread touches them.
+pub(crate) struct Credits {
+    count: Cell<usize>,
+    open: Cell<bool>,
+}
+
+impl Credits {
+    pub(crate) fn new() -> Credits {
+        Credits {
+            count: Cell::new(0),
+            open: Cell::new(true),
+        }
+    }
+
+    /// Takes a credit for a task spawned on this worker (rule C2), taking
+    /// `CREDIT_BATCH` from `task_refs` when there is none; `false` once closed (C3).
+    fn take(&self, shared: &Arc<Scheduler>) -> bool {
+        if !self.open.get() {
+            return false;
+        }
+        let credits = match self.count.get() {
+            0 => {
+                Scheduler::add_task_refs(shared, CREDIT_BATCH);
+                CREDIT_BATCH
+            }
+            n => n,
+        };
+        self.count.set(credits - 1);
+        true
+    }
+
+    /// Keeps the reference of a task freed on this worker as a credit (rule C2),
+    /// giving a batch back to `task_refs` past `2 * CREDIT_BATCH`; `false` once
+    /// closed (C3).
+    fn give_back(&self, shared: NonNull<Scheduler>) -> bool {
+        if !self.open.get() {
+            return false;
+        }
+        let credits = self.count.get() + 1;
+        if credits > 2 * CREDIT_BATCH {
+            // SAFETY: we own `credits` counted references; giving back a batch leaves
+            // us more than that, so the count stays above 0 and `Scheduler` is not
+            // freed.
+            unsafe { Scheduler::release_task_refs(shared, CREDIT_BATCH) };
+            self.count.set(credits - CREDIT_BATCH);
+        } else {
+            self.count.set(credits);
+        }
+        true
+    }
+
+    /// Rule C3: gives every credit back, and takes or returns none from now on. The
+    /// caller (the worker) holds its own `Arc<Scheduler>`, so `Scheduler` outlives
+    /// this call whatever the count does.
+    pub(crate) fn close(&self, shared: &Arc<Scheduler>) {
+        self.open.set(false);
+        let credits = self.count.replace(0);
+        if credits > 0 {
+            // SAFETY: we own `credits` counted references and give them up; the
+            // caller's `Arc<Scheduler>` keeps `Scheduler` alive past this call.
+            unsafe { Scheduler::release_task_refs(Scheduler::as_non_null(shared), credits) };
+        }
+    }
+}
+
 impl Schedule for RuntimeRef {
-    fn schedule(&self, task: Notified, is_yield: bool) {
-        Scheduler::schedule_task(self.shared(), task, is_yield, false);
+    fn schedule(&self, task: Notified, reason: Reason) {
+        // One look at this thread's context: is it one of our workers?
+        context::with_core(|core| {
+            self.shared().schedule_task(task, reason, self.worker(core));
+        });
     }
 
     fn register(&self, task: Task) -> Result<(), Task> {
@@ -154,5 +243,16 @@ impl Schedule for RuntimeRef {
 
     fn release(&self, task: TaskRef) -> Option<Task> {
         self.shared().registry.remove(task)
+    }
+
+    fn release_cell(self, free_block: impl FnOnce(Option<BlockCache<'_>>)) {
+        // One look at this thread's context serves both: the block goes to this
+        // thread's cache if it is a worker (of any runtime: blocks are plain memory),
+        // and the reference to its credits if it is one of ours.
+        context::with_core(|core| {
+            free_block(core.map(Core::block_cache));
+            let worker = self.worker(core);
+            self.release_on(worker);
+        });
     }
 }

@@ -5,12 +5,12 @@ use std::cell::Cell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use super::runtime_ref::CREDIT_BATCH;
+use super::runtime_ref::Credits;
 use super::Scheduler;
 use crate::context;
 use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
-use crate::task::alloc::TaskCache;
-use crate::task::Notified;
+use crate::task::alloc::{BlockCache, TaskCache};
+use crate::task::{Notified, Reason};
 
 /// How long a busy worker may go without looking at the injector (and the timer). The
 /// interval, in polls, adapts to the measured cost of a poll so that it spans about
@@ -116,10 +116,9 @@ pub(crate) struct Core {
     rng: Cell<u32>,
     /// Free task blocks for this worker's spawns (task/alloc.rs).
     task_cache: TaskCache,
-    /// Task references to `shared` counted but not held by any task yet, and whether
-    /// this worker still takes and returns them (runtime_ref.rs, rules C2 and C3).
-    credits: Cell<usize>,
-    credits_open: Cell<bool>,
+    /// Task references to `shared` counted but not held by any task yet
+    /// (runtime_ref.rs, rules C2 and C3).
+    credits: Credits,
     /// Whether tasks scheduled on this thread may go to the local queue: cleared once
     /// the worker has drained it for the last time at shutdown.
     accepting: Cell<bool>,
@@ -140,8 +139,7 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
         is_searching: Cell::new(false),
         rng: Cell::new((index as u32).wrapping_mul(0x9E37_79B9) | 1),
         task_cache: TaskCache::new(),
-        credits: Cell::new(0),
-        credits_open: Cell::new(true),
+        credits: Credits::new(),
         accepting: Cell::new(true),
     });
     context::set_core(core.clone());
@@ -159,7 +157,7 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
     // out drains them.
     while core.drain() | shared.cancel_waiting_and_injected() {}
     core.accepting.set(false);
-    core.close_credits();
+    core.credits.close(&shared);
     run_hook(shared.config.on_thread_stop.as_ref());
     shared.worker_exited();
 }
@@ -175,9 +173,10 @@ fn run_hook(hook: Option<&super::Callback>) {
 }
 
 impl Core {
-    /// This worker's task block cache and its runtime's depot.
-    pub(crate) fn task_cache(&self) -> (&TaskCache, &crate::task::alloc::Depot) {
-        (&self.task_cache, &self.shared.depot)
+    /// This worker's task block cache and its runtime's depot (task/alloc.rs), lent
+    /// to the task layer for one allocation or free on this thread.
+    pub(crate) fn block_cache(&self) -> BlockCache<'_> {
+        BlockCache::new(&self.task_cache, &self.shared.depot)
     }
 
     /// Whether this core is a worker of the `Scheduler` at `shared`.
@@ -185,52 +184,14 @@ impl Core {
         std::ptr::eq(Arc::as_ptr(&self.shared), shared)
     }
 
-    /// Takes a credit for a task spawned here (runtime_ref.rs, rule C2); `false` once
-    /// this worker has left its loop (rule C3).
-    pub(crate) fn take_task_ref(&self) -> bool {
-        if !self.credits_open.get() {
-            return false;
-        }
-        let credits = match self.credits.get() {
-            0 => {
-                Scheduler::add_task_refs(&self.shared, CREDIT_BATCH);
-                CREDIT_BATCH
-            }
-            n => n,
-        };
-        self.credits.set(credits - 1);
-        true
+    /// The runtime this core is a worker of.
+    pub(crate) fn scheduler(&self) -> &Arc<Scheduler> {
+        &self.shared
     }
 
-    /// Keeps the reference of a task freed here as a credit (rule C2); `false` once
-    /// this worker has left its loop (rule C3).
-    pub(crate) fn return_task_ref(&self) -> bool {
-        if !self.credits_open.get() {
-            return false;
-        }
-        let credits = self.credits.get() + 1;
-        if credits > 2 * CREDIT_BATCH {
-            // SAFETY: we own `credits` counted references; giving back a batch leaves
-            // us more than that, so the count stays above 0 and `Scheduler` is not freed.
-            unsafe {
-                Scheduler::release_task_refs(Scheduler::as_non_null(&self.shared), CREDIT_BATCH)
-            };
-            self.credits.set(credits - CREDIT_BATCH);
-        } else {
-            self.credits.set(credits);
-        }
-        true
-    }
-
-    /// Rule C3: gives every credit back, and takes or returns none from now on.
-    fn close_credits(&self) {
-        self.credits_open.set(false);
-        let credits = self.credits.replace(0);
-        if credits > 0 {
-            // SAFETY: we own `credits` counted references and give them up; our own
-            // `Arc<Scheduler>` keeps `Scheduler` alive past this call whatever the count does.
-            unsafe { Scheduler::release_task_refs(Scheduler::as_non_null(&self.shared), credits) };
-        }
+    /// This worker's credits (runtime_ref.rs).
+    pub(crate) fn credits(&self) -> &Credits {
+        &self.credits
     }
 
     fn run_loop(&self) {
@@ -351,30 +312,19 @@ impl Core {
         &self.shared.remotes[self.index].counters
     }
 
-    /// Spawns onto this worker's runtime from its own thread.
-    pub(crate) fn spawn<F>(&self, future: F) -> crate::task::JoinHandle<F::Output>
-    where
-        F: std::future::Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let (notified, join) = Scheduler::bind(&self.shared, future);
-        self.schedule_local(notified, false, true);
-        join
-    }
-
     /// Counts a spawn made on this worker's thread (`spawn_immediate`).
     pub(crate) fn count_spawn(&self) {
         self.counters().spawned.incr(1);
     }
 
     /// A task scheduled from this worker's thread.
-    pub(crate) fn schedule_local(&self, task: Notified, is_yield: bool, is_spawn: bool) {
-        if is_spawn {
+    pub(crate) fn schedule_local(&self, task: Notified, reason: Reason) {
+        if reason == Reason::Spawned {
             self.counters().spawned.incr(1);
         }
         if !self.accepting.get() {
             self.shared.push_after_shutdown(task);
-        } else if is_yield {
+        } else if reason == Reason::Yielded {
             self.push_back(task);
         } else if let Some(prev) = self.lifo().replace(task) {
             self.push_back(prev);

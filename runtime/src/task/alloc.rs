@@ -131,29 +131,43 @@ struct DepotClass {
     low: usize,
 }
 
-/// Allocates a block for a `T` (a task cell): from the calling worker's cache when it
-/// has one, else from the global allocator. Release it with [`release`].
-pub(crate) fn allocate<T>() -> NonNull<T> {
+/// A worker's block cache and its runtime's depot, lent to the task layer for one
+/// allocation or free. The scheduler passes it down (`new_task`, `Schedule::release_cell`):
+/// this module never looks up which thread it runs on.
+#[derive(Clone, Copy)]
+pub(crate) struct BlockCache<'a> {
+    cache: &'a TaskCache,
+    depot: &'a Depot,
+}
+
+impl<'a> BlockCache<'a> {
+    /// The cache of the worker whose thread this is (only that thread may use it).
+    pub(crate) fn new(cache: &'a TaskCache, depot: &'a Depot) -> BlockCache<'a> {
+        BlockCache { cache, depot }
+    }
+}
+
+/// Allocates a block for a `T` (a task cell): from `cache` when the caller is a worker
+/// and passes its own, else from the global allocator. Release it with [`release`].
+pub(crate) fn allocate<T>(cache: Option<BlockCache<'_>>) -> NonNull<T> {
     let layout = Layout::new::<T>();
     let Some(class) = class_of(layout) else {
         return global_alloc(layout).cast();
     };
-    let cached = crate::context::with_task_cache(|cache| {
-        cache.and_then(|(cache, depot)| cache.pop(class, depot))
-    });
-    match cached {
+    match cache.and_then(|c| c.cache.pop(class, c.depot)) {
         Some(block) => block.cast(),
         None => global_alloc(class_layout(class)).cast(),
     }
 }
 
 /// Releases a block that [`allocate`] returned for a `T`, whose value was already
-/// dropped.
+/// dropped: into `cache` (the calling worker's own) when given, else to the global
+/// allocator.
 ///
 /// # Safety
 ///
 /// `ptr` came from `allocate::<T>()`, is released once, and nothing uses it afterwards.
-pub(crate) unsafe fn release<T>(ptr: NonNull<T>) {
+pub(crate) unsafe fn release<T>(ptr: NonNull<T>, cache: Option<BlockCache<'_>>) {
     let layout = Layout::new::<T>();
     let Some(class) = class_of(layout) else {
         // SAFETY: `allocate` made it with this layout (no class), and the caller gives
@@ -162,18 +176,12 @@ pub(crate) unsafe fn release<T>(ptr: NonNull<T>) {
         return;
     };
     let block = ptr.cast::<FreeBlock>();
-    let kept = crate::context::with_task_cache(|cache| match cache {
-        Some((cache, depot)) => {
-            // SAFETY: a block of `class` that the caller gives up.
-            unsafe { cache.push(class, block, depot) };
-            true
-        }
-        None => false,
-    });
-    if !kept {
+    match cache {
+        // SAFETY: a block of `class` that the caller gives up.
+        Some(c) => unsafe { c.cache.push(class, block, c.depot) },
         // SAFETY: every block of `class` has its class layout, whichever thread
         // allocated it, and the caller gives it up.
-        unsafe { free_block(class, block) };
+        None => unsafe { free_block(class, block) },
     }
 }
 

@@ -102,9 +102,10 @@ where
             TransitionToIdle::Ok => {}
             TransitionToIdle::OkNotified => {
                 // Woken during its own poll: a yield, so it goes behind the ready tasks.
-                self.cell()
-                    .scheduler
-                    .schedule(Notified::from_raw(self.header_ptr()), true);
+                self.cell().scheduler.schedule(
+                    Notified::from_raw(self.header_ptr()),
+                    super::Reason::Yielded,
+                );
             }
             TransitionToIdle::OkDealloc => self.dealloc(),
             TransitionToIdle::Cancelled => self.cancel_and_complete(),
@@ -345,13 +346,23 @@ where
     }
 
     fn dealloc(self) {
+        let cell = self.cell.as_ptr();
         // SAFETY: the reference count reached zero, so nothing else can reach the cell,
-        // which `new_task` wrote into a block from `alloc::allocate::<Cell<F, S>>()`:
-        // drop it in place, then release the block, once.
-        unsafe {
-            std::ptr::drop_in_place(self.cell.as_ptr());
-            super::alloc::release(self.cell);
-        }
+        // which `new_task` wrote into a block from `alloc::allocate::<Cell<F, S>>()`.
+        // Every field but the scheduler handle is dropped in place; the handle is
+        // moved out (read once, never dropped in place) and frees the block, once.
+        let scheduler = unsafe {
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*cell).stage));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*cell).join_waker));
+            std::ptr::drop_in_place(std::ptr::addr_of_mut!((*cell).header));
+            std::ptr::read(std::ptr::addr_of!((*cell).scheduler))
+        };
+        let block = self.cell;
+        scheduler.release_cell(|cache| {
+            // SAFETY: as above: the block's contents are gone, and this is its only
+            // release.
+            unsafe { super::alloc::release(block, cache) }
+        });
     }
 }
 
@@ -404,7 +415,7 @@ where
     harness
         .cell()
         .scheduler
-        .schedule(Notified::from_raw(ptr), false);
+        .schedule(Notified::from_raw(ptr), super::Reason::Woken);
 }
 
 /// # Safety

@@ -172,11 +172,23 @@ use self::raw::Header;
 
 pub(crate) type Result<T> = std::result::Result<T, JoinError>;
 
-/// Where a task goes when it is woken, and who keeps the registry.
+/// Why a task is being put in a run queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Reason {
+    /// A new task (a spawn).
+    Spawned,
+    /// Woken by a waker (or an abort): it runs next where it was woken.
+    Woken,
+    /// It woke itself during its own poll: it goes behind the tasks that are already
+    /// ready (rule R2).
+    Yielded,
+}
+
+/// Where a task goes when it is woken, who keeps the registry, and how its cell is
+/// freed.
 pub(crate) trait Schedule: Send + Sync + 'static {
-    /// Puts a woken task in a run queue. `is_yield`: the task woke itself during its own
-    /// poll, so it goes behind the tasks that are already ready.
-    fn schedule(&self, task: Notified, is_yield: bool);
+    /// Puts a woken task in a run queue (`Woken` or `Yielded`).
+    fn schedule(&self, task: Notified, reason: Reason);
 
     /// The task is about to wait for the first time (rule L2): list it in the
     /// registry, which takes the reference. Fails, handing it back, once the registry is
@@ -186,6 +198,18 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// A registered task completed: take it out of the registry, returning the
     /// registry's reference (or `None` when shutdown already took it).
     fn release(&self, task: TaskRef) -> Option<Task>;
+
+    /// The task's cell is being freed: everything in it but this handle is dropped
+    /// already. Calls `free_block` once, with this thread's block cache if the
+    /// scheduler keeps one (alloc.rs), and gives this handle up; a scheduler that
+    /// needs to know which thread it is on for both looks once.
+    fn release_cell(self, free_block: impl FnOnce(Option<alloc::BlockCache<'_>>))
+    where
+        Self: Sized,
+    {
+        free_block(None);
+        drop(self);
+    }
 }
 
 /// A queued task: owns the `Notified` reference.

@@ -98,7 +98,12 @@ where
 
 /// Allocates a task. The two references of the initial state come back as the first
 /// `Notified` and the `JoinHandle`.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: Id) -> (Notified, JoinHandle<F::Output>)
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: Id,
+    cache: Option<super::alloc::BlockCache<'_>>,
+) -> (Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -120,7 +125,7 @@ where
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
     };
-    let ptr = super::alloc::allocate::<Cell<F, S>>();
+    let ptr = super::alloc::allocate::<Cell<F, S>>(cache);
     // SAFETY: `allocate` returned a block with room and alignment for a `Cell<F, S>`,
     // which nothing else uses; `harness::dealloc` drops the cell and releases it.
     unsafe { ptr.as_ptr().write(cell) };
