@@ -10,7 +10,7 @@
 //! export the same names with the same APIs:
 //!
 //! - `atomic.rs`: `AtomicBool`, `AtomicPtr`, `AtomicU64`, `AtomicUsize`, `Ordering`,
-//!   `fence` (loom's under loom); `StaticAtomicU64` (std's in both).
+//!   `fence` (loom's under loom); `StaticAtomicU64` and `StdAtomicU64` (std's in both).
 //! - `arc.rs`: `Arc` (loom's under loom); `StdArc` and `Weak` (std's in both).
 //! - `mutex.rs`: `Mutex`, `MutexGuard`, `Condvar`, `WaitTimeoutResult` (parking_lot's
 //!   API over loom's under loom); `StaticMutex` (parking_lot's in both).
