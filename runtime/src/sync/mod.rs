@@ -25,8 +25,8 @@
 //! What loom then checks is *our* protocols (task state word, park/notify, shutdown,
 //! the pool's release-and-wake) on top of these, not the algorithms of crossbeam or
 //! parking_lot, which it cannot see into; each file says what its loom half gives up.
-//! Names that are the same in both halves (`Static…`, `Std…`) are for state no model
-//! can or need check; each says why.
+//! The names that are the same in both halves (`Static…`, `Std…`) are for state that
+//! no model checks; their files say why.
 
 mod arc;
 mod atomic;

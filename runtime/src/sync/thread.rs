@@ -12,6 +12,7 @@ pub(crate) use std::thread_local;
 
 #[cfg(loom)]
 pub(crate) use loom::thread::*;
+
 /// `loom::thread_local!`, which also accepts std's `= const { … }` form (loom's own
 /// macro does not).
 #[cfg(loom)]
