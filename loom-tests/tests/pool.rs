@@ -1,7 +1,7 @@
 //! loom models of the lending pool's release-and-wake protocol (`runtime/src/pool/wait.rs`).
 //!
 //! They drive the real pool code; under `cfg(loom)` only the item lock is a stand-in
-//! (a try-only reader-writer lock on a loom atomic, `runtime/src/sync.rs`), and the
+//! (a try-only reader-writer lock on a loom atomic, `runtime/src/sync/rwlock.rs`), and the
 //! queue mutex, the `waiting` counts and the fences are loom's. Waiters run on the
 //! `block_on` below, which parks the model thread until its waker unparks it: a waiter
 //! left asleep while its item is free ends the model in a deadlock that loom reports.

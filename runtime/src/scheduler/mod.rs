@@ -410,8 +410,9 @@ impl Scheduler {
     ///    spawns during all this only queue: a waker never runs a destructor on the
     ///    waking thread (which may hold a lock the destructor wants).
     /// 3. The last worker out (`worker_exited`) finishes: the same cancelling pass
-    ///    until nothing is left, closes the timer (time/mod.rs, rule T4), sets
-    ///    `finished`, and wakes this caller.
+    ///    until nothing is left, closes the timer (time/mod.rs, rule T4: its wakers
+    ///    may queue more), the pass again, then sets `finished`, drains once more
+    ///    (a push racing with the flag), and wakes this caller.
     /// 4. The caller waits for `finished`, at most until `deadline`; with a deadline,
     ///    running blocking closures are waited for until then too. Work left when the
     ///    deadline passes goes on on the runtime's threads.
@@ -441,8 +442,9 @@ impl Scheduler {
         finished
     }
 
-    /// Step 3 of `shutdown`, run by the last worker to exit (or by `Runtime::start`
-    /// when no worker could be started).
+    /// Step 3 of `shutdown`, run by whoever makes the last `worker_exited` call: the
+    /// last worker out, or `Runtime::start`'s thread when the last workers could not
+    /// be started (it counts each of them as exited).
     pub(crate) fn finish_shutdown(&self) {
         // SeqCst: as in `begin_shutdown` (this is the first store when no worker ran).
         self.is_shutdown.store(true, Ordering::SeqCst);

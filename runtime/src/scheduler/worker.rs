@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use super::runtime_ref::Credits;
 use super::Scheduler;
 use crate::context;
-use crate::sync::{fence, Arc, Ordering, Steal, Worker, LOCAL_QUEUE_CAPACITY};
+use crate::sync::{fence, Arc, Ordering, Steal, Worker};
 use crate::task::alloc::{BlockCache, TaskCache};
 use crate::task::{Notified, Reason};
 
@@ -36,6 +36,14 @@ const BACKLOG_BURST: u64 = 16;
 /// Polls in a row that may come from the LIFO slot before the slot's task goes to the
 /// back of the queue, so two tasks waking each other cannot starve the rest.
 const MAX_LIFO_POLLS: u32 = 3;
+
+/// Number of slots a worker's local queue holds before half of it spills (as one
+/// batch, spill.rs). Under loom the deque is a model (sync/deque.rs) and the capacity
+/// is 2, so that spills happen inside a model.
+#[cfg(not(loom))]
+const LOCAL_QUEUE_CAPACITY: usize = 256;
+#[cfg(loom)]
+const LOCAL_QUEUE_CAPACITY: usize = 2;
 
 /// A steal takes at most this many tasks (crossbeam takes about half of the victim's).
 const STEAL_LIMIT: usize = LOCAL_QUEUE_CAPACITY / 2;

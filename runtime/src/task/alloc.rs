@@ -45,7 +45,7 @@ use std::cell::Cell;
 use std::ptr::NonNull;
 use std::time::{Duration, Instant};
 
-use crate::sync::Mutex;
+use crate::sync::{Mutex, StdAtomicU64};
 
 /// Size classes are multiples of this many bytes: as fine as the global allocator's
 /// own bins, so a cell's block is no bigger than the allocator would have made it
@@ -113,12 +113,15 @@ pub(crate) struct TaskCache {
 /// A runtime's shared stock of full magazines, one stack per class.
 pub(crate) struct Depot {
     classes: [Mutex<DepotClass>; CLASSES],
-    /// When the depot was made: the origin of `next_trim`.
+    /// When the depot was made: the origin of `next_trim`. This field, `next_trim` and
+    /// `trim` are unused under loom, where trimming is compiled out (`maybe_trim`).
+    #[cfg_attr(loom, allow(dead_code))]
     epoch: Instant,
     /// When the next trim is due, in nanoseconds since `epoch`. std's atomic in every
-    /// configuration: a rate limit, not a protocol (trimming is compiled out under loom,
-    /// whose executions must not depend on the clock).
-    next_trim: std::sync::atomic::AtomicU64,
+    /// configuration (`StdAtomicU64`): a rate limit, not a protocol (trimming is
+    /// compiled out under loom, whose executions must not depend on the clock).
+    #[cfg_attr(loom, allow(dead_code))]
+    next_trim: StdAtomicU64,
 }
 
 /// The depot's magazines of one class.
@@ -303,7 +306,7 @@ impl Depot {
         Depot {
             classes: std::array::from_fn(|_| Mutex::new(DepotClass::default())),
             epoch: Instant::now(),
-            next_trim: std::sync::atomic::AtomicU64::new(duration_nanos(TRIM_INTERVAL)),
+            next_trim: StdAtomicU64::new(duration_nanos(TRIM_INTERVAL)),
         }
     }
 
@@ -330,7 +333,7 @@ impl Depot {
     pub(crate) fn maybe_trim(&self, now: Instant) {
         #[cfg(not(loom))]
         {
-            use std::sync::atomic::Ordering::Relaxed;
+            use crate::sync::Ordering::Relaxed;
             let now = duration_nanos(now.saturating_duration_since(self.epoch));
             // Relaxed: a rate limit. The magazines themselves are handed over under
             // the class mutexes, which order every access to them.
@@ -351,6 +354,7 @@ impl Depot {
 
     /// Frees, per class, the oldest magazines that stayed in the depot since the last
     /// trim (the low-water mark), and starts a new interval.
+    #[cfg_attr(loom, allow(dead_code))]
     fn trim(&self) {
         for (class, depot) in self.classes.iter().enumerate() {
             let unused: Vec<Chain> = {
