@@ -362,6 +362,46 @@ const NO_RUNTIME: &str = "there is no runtime here: `runtime::spawn_blocking` mu
      from inside a runtime (a task, `Runtime::block_on`, or a `spawn_blocking` closure); \
      elsewhere, call `Handle::spawn_blocking` on the runtime's handle";
 
+/// Runs a blocking call on this thread without stalling the tasks queued on it.
+///
+/// On a worker thread, the worker's queue, its LIFO slot and its place among the
+/// workers are handed to a new thread first, which goes on running them, so nothing
+/// queued here waits for `f`; this thread then runs `f`, finishes the current poll of
+/// the calling task, and leaves the runtime. Outside a worker (a `block_on` thread, a
+/// blocking-pool thread, inside another `block_in_place`) it just runs `f`.
+///
+/// Inside `f` this thread is no longer a worker, so `Handle::block_on` and
+/// [`scope`](crate::scope) may be called there; the runtime stays current.
+///
+/// # When to prefer [`spawn_blocking`]
+///
+/// `spawn_blocking` moves the call to the blocking pool and lets the task await it: the
+/// task's other work (a `select`, a timeout) goes on meanwhile, and the call needs no
+/// borrow of the task's stack. `block_in_place` keeps the call in the task's own poll:
+/// use it when the blocking code must borrow the task's data (`&mut` state, a
+/// non-`'static` reference) or must run before the poll goes on, and the task has
+/// nothing else to do meanwhile. It costs a thread start per call; `spawn_blocking`
+/// reuses pool threads.
+///
+/// # Examples
+///
+/// ```
+/// let rt = runtime::Builder::new().worker_threads(2).build()?;
+/// let sum = rt.block_on(rt.spawn(async {
+///     let data = vec![1u64, 2, 3];
+///     // A blocking computation that borrows the task's data.
+///     runtime::task::block_in_place(|| data.iter().sum::<u64>())
+/// }))?;
+/// assert_eq!(sum, 6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    crate::scheduler::worker::block_in_place(f)
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use std::time::{Duration, Instant};

@@ -1,8 +1,9 @@
 //! The thread-local context: which runtime is current, which worker this thread is,
 //! which task is being polled.
 
-use std::cell::{Cell, OnceCell, RefCell};
-use std::rc::Rc;
+use crate::sync::StdArc;
+use std::cell::{Cell, RefCell};
+use std::ptr::NonNull;
 
 use crate::handle::Handle;
 use crate::scheduler::worker::Core;
@@ -16,8 +17,13 @@ struct Context {
     /// The address of `handle`'s runtime (null without one), to tell cheaply whether
     /// this thread's worker core belongs to the current runtime.
     current: Cell<*const ()>,
-    /// This thread's worker core, set once when a worker thread starts.
-    core: OnceCell<Rc<Core>>,
+    /// The worker core this thread drives, if any (a raw pointer: read on every spawn
+    /// and wake). Set only while `core_owner` holds the core.
+    core: Cell<Option<NonNull<Core>>>,
+    /// Keeps `core` alive while this thread drives it. A worker thread drives its
+    /// core for its life, unless `block_in_place` lends the core to a new thread
+    /// (worker.rs, "Lending a core").
+    core_owner: RefCell<Option<StdArc<Core>>>,
     /// The task being polled on this thread.
     task_id: Cell<Option<Id>>,
     /// How many `block_on` calls are running on this thread.
@@ -29,7 +35,8 @@ crate::sync::thread_local! {
         Context {
             handle: RefCell::new(None),
             current: Cell::new(std::ptr::null()),
-            core: OnceCell::new(),
+            core: Cell::new(None),
+            core_owner: RefCell::new(None),
             task_id: Cell::new(None),
             block_on_depth: Cell::new(0),
         }
@@ -106,13 +113,35 @@ impl Drop for EnterGuard {
     }
 }
 
-/// Installs this thread's worker core; called once by each worker thread.
-pub(crate) fn set_core(core: Rc<Core>) {
+/// Makes this thread the driver of `core` (a worker thread as it starts, or the
+/// thread a core is lent to).
+pub(crate) fn set_core(core: StdArc<Core>) {
     CONTEXT.with(|cx| {
-        if cx.core.set(core).is_err() {
-            unreachable!("a thread is the worker of one runtime only");
-        }
+        let mut owner = cx.core_owner.borrow_mut();
+        assert!(owner.is_none(), "a thread drives one worker core at a time");
+        cx.core.set(Some(NonNull::from(&*core)));
+        *owner = Some(core);
     });
+}
+
+/// Stops this thread from driving its core and returns it (`block_in_place`): from
+/// now on this thread is no worker, so its spawns and wakes go to the injector.
+pub(crate) fn take_core() -> Option<StdArc<Core>> {
+    CONTEXT
+        .try_with(|cx| {
+            cx.core.set(None);
+            cx.core_owner.borrow_mut().take()
+        })
+        .ok()
+        .flatten()
+}
+
+/// Whether this thread still drives `core` (after a poll that may have lent it).
+#[inline]
+pub(crate) fn drives(core: &Core) -> bool {
+    CONTEXT
+        .try_with(|cx| cx.core.get() == Some(NonNull::from(core)))
+        .unwrap_or(false)
 }
 
 /// Runs `f` with this thread's worker core, if it is a worker.
@@ -120,8 +149,15 @@ pub(crate) fn set_core(core: Rc<Core>) {
 pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
     let mut f = Some(f);
     CONTEXT
-        .try_with(|cx| (f.take().unwrap())(cx.core.get().map(|rc| &**rc)))
+        .try_with(|cx| (f.take().unwrap())(current_core(cx)))
         .unwrap_or_else(|_| (f.take().unwrap())(None))
+}
+
+fn current_core(cx: &Context) -> Option<&Core> {
+    // SAFETY: `core` is set only while `core_owner` holds an `Arc` of that core, and
+    // cleared before the `Arc` is taken out (`set_core`, `take_core`); the reference
+    // does not outlive the borrow of this thread's context.
+    cx.core.get().map(|ptr| unsafe { ptr.as_ref() })
 }
 
 /// Runs `f` with this thread's worker core if it is a worker of the runtime whose
@@ -152,11 +188,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Current<'_>) -> R) -> R {
     CONTEXT
         .try_with(|cx| {
             let f = f.take().unwrap();
-            let worker = cx
-                .core
-                .get()
-                .map(|rc| &**rc)
-                .filter(|core| core.is_worker_of(cx.current.get().cast()));
+            let worker = current_core(cx).filter(|core| core.is_worker_of(cx.current.get().cast()));
             match worker {
                 Some(core) => f(Current::Worker(core)),
                 None => {

@@ -54,6 +54,7 @@ pub mod metrics;
 pub mod pool;
 mod runtime;
 mod scheduler;
+mod scope;
 mod sync;
 pub mod task;
 pub mod time;
@@ -64,6 +65,7 @@ pub use crate::builder::Builder;
 pub use crate::handle::{spawn, spawn_immediate, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;
 pub use crate::runtime::Runtime;
+pub use crate::scope::{scope, Scope, ScopedJoinHandle};
 pub use crate::task::{yield_now, JoinError, JoinHandle};
 
 // `#[runtime::main]` and `#[runtime::test]` (issue 3). No doc comment here: rustdoc

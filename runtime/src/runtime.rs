@@ -211,9 +211,13 @@ impl Runtime {
         let finished = self.handle.shared.shutdown(deadline);
         let threads = mem::take(&mut self.threads);
         if finished {
-            for thread in threads {
-                // A worker never unwinds out of `worker::run` (task and hook panics are
-                // caught there), and has nothing left to do but return.
+            // Every core has exited; its threads have nothing left to do but return,
+            // except one still finishing the poll that lent its core away
+            // (`block_in_place`), which returns when that poll does, as a poll does.
+            // A worker never unwinds out of `worker::run` (task and hook panics are
+            // caught there).
+            let lent = self.handle.shared.take_lent_threads();
+            for thread in threads.into_iter().chain(lent) {
                 let _ = thread.join();
             }
         }

@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use crate::metrics::WorkerCounters;
 use crate::sync::{
-    fence, Arc, AtomicBool, AtomicU64, AtomicUsize, CachePadded, Condvar, Injector, Mutex,
+    fence, thread, Arc, AtomicBool, AtomicU64, AtomicUsize, CachePadded, Condvar, Injector, Mutex,
     Ordering, StdArc, Steal, Stealer,
 };
 use crate::task::{self, JoinHandle, Notified, Reason, Registry};
@@ -98,6 +98,9 @@ pub(crate) struct Scheduler {
     /// The monitor role (worker.rs): held, with what it saw at its last tick, by at
     /// most one parked worker.
     monitor: Mutex<worker::Monitor>,
+    /// Threads started to drive a core lent by `block_in_place` (worker.rs, rule B2);
+    /// the runtime joins them with its first workers.
+    lent_threads: Mutex<Vec<thread::JoinHandle<()>>>,
 }
 
 impl Scheduler {
@@ -129,6 +132,7 @@ impl Scheduler {
             depot: task::alloc::Depot::new(),
             task_refs: CachePadded::new(AtomicUsize::new(0)),
             monitor: Mutex::new(worker::Monitor::new(n)),
+            lent_threads: Mutex::new(Vec::new()),
         }
     }
 
@@ -484,6 +488,17 @@ impl Scheduler {
     /// the timer's rule T2, re-arming its driver.
     pub(crate) fn unpark_worker(&self, index: usize) {
         self.remotes[index].parker.unpark();
+    }
+
+    /// Records a thread that drives a lent core (worker.rs, rule B2).
+    #[cfg_attr(loom, allow(dead_code))]
+    pub(crate) fn add_lent_thread(&self, thread: thread::JoinHandle<()>) {
+        self.lent_threads.lock().push(thread);
+    }
+
+    /// Takes the threads started to drive lent cores, for `Runtime` to join.
+    pub(crate) fn take_lent_threads(&self) -> Vec<thread::JoinHandle<()>> {
+        std::mem::take(&mut *self.lent_threads.lock())
     }
 
     /// The `spawn_blocking` pool (blocking.rs).

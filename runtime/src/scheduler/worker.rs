@@ -2,13 +2,12 @@
 //! empty, park when there is nothing anywhere.
 
 use std::cell::Cell;
-use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use super::runtime_ref::Credits;
 use super::Scheduler;
 use crate::context;
-use crate::sync::{fence, Arc, Ordering, Steal, Worker};
+use crate::sync::{fence, Arc, Ordering, StdArc, Steal, Worker};
 use crate::task::alloc::{BlockCache, TaskCache};
 use crate::task::{Notified, Reason};
 
@@ -102,9 +101,10 @@ impl Monitor {
     }
 }
 
-/// A worker's own state. Lives in an `Rc` shared by the worker loop and the thread's
+/// A worker's own state. Lives in an `Arc` shared by the worker loop and the thread's
 /// context (so a waker fired during a poll on this thread can push locally); every
-/// field is a `Cell` or has `&self` methods, so the two never need `&mut`.
+/// field is a `Cell` or has `&self` methods, so the two never need `&mut`. One thread
+/// drives it at a time (rule B1).
 pub(crate) struct Core {
     index: usize,
     shared: Arc<Scheduler>,
@@ -130,13 +130,25 @@ pub(crate) struct Core {
     /// Whether tasks scheduled on this thread may go to the local queue: cleared once
     /// the worker has drained it for the last time at shutdown.
     accepting: Cell<bool>,
+    /// Whether the core is in its loop (not starting, not in its part of shutdown):
+    /// only then may `block_in_place` lend it (rule B2).
+    in_loop: Cell<bool>,
 }
+
+// SAFETY: rule B1 (`block_in_place`): one thread at a time drives a core and touches
+// its `Cell`s and its `Worker` deque; the hand-over between drivers is a thread spawn
+// (happens-before). Other threads only read its immutable fields, `index` and
+// `shared`.
+unsafe impl Send for Core {}
+// SAFETY: as above: shared references used by other threads read only immutable
+// fields.
+unsafe impl Sync for Core {}
 
 /// Runs worker `index` on the current thread until shutdown.
 pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
-    let core = Rc::new(Core {
+    let core = StdArc::new(Core {
         index,
-        shared: shared.clone(),
+        shared,
         local,
         polls_since_check: Cell::new(0),
         check_interval: Cell::new(MAX_INJECTOR_INTERVAL),
@@ -149,7 +161,16 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
         task_cache: TaskCache::new(),
         credits: Credits::new(),
         accepting: Cell::new(true),
+        in_loop: Cell::new(false),
     });
+    drive(core);
+}
+
+/// Drives `core` on this thread: its loop until shutdown, then its part of shutdown.
+/// Returns early, leaving all of that to another thread, if a poll on this thread
+/// lent the core away (`block_in_place`, "Lending a core" below).
+fn drive(core: StdArc<Core>) {
+    let shared = core.shared.clone();
     context::set_core(core.clone());
     let _enter = context::enter(
         crate::Handle {
@@ -158,7 +179,14 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
         context::EnterKind::Plain,
     );
     run_hook(shared.config.on_thread_start.as_ref());
-    core.run_loop();
+    core.in_loop.set(true);
+    if core.run_loop() == Driving::Lent {
+        // Another thread drives the core now; this one only finished the poll that
+        // lent it, and touches the core no more.
+        run_hook(shared.config.on_thread_stop.as_ref());
+        return;
+    }
+    core.in_loop.set(false);
     // Shutdown, step 2 (scheduler/mod.rs): cancel what this worker can reach, on its
     // own thread and with the runtime current, until destructors stop adding more.
     // Then local pushes go to the injector (`schedule_local`), where the last worker
@@ -168,6 +196,77 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
     core.credits.close(&shared);
     run_hook(shared.config.on_thread_stop.as_ref());
     shared.worker_exited();
+}
+
+/// Whether this thread still drives its core after a poll.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Driving {
+    Still,
+    Lent,
+}
+
+/// `task::block_in_place`: runs `f` on this thread after lending this thread's worker
+/// core (its local queue, its LIFO slot, its place among the workers) to a new
+/// thread, so nothing queued here waits for `f`. Outside a worker (or on a worker
+/// that is leaving its loop at shutdown) it just runs `f`.
+///
+/// Lending a core:
+///
+/// - **B1.** One thread drives a core at a time: the one whose context names it
+///   (`context::set_core`). Only the driver touches the core's `Cell`s; other
+///   threads read its immutable fields (`index`, `shared`), which is what makes
+///   `Core: Send + Sync` sound.
+/// - **B2.** The driver lends its core only from inside a poll (`block_in_place` is
+///   called by a task), while the core is in its loop (`in_loop`). It first stops
+///   driving (`context::take_core`: its spawns and wakes go to the injector from now
+///   on), then starts the new thread, which drives the core from its loop as a
+///   worker would; the spawn hands the core over (happens-before).
+/// - **B3.** After `f`, the poll that lent the core goes on without one. When it
+///   returns, the old driver sees it no longer drives (`context::drives`, checked
+///   after every poll) and leaves the worker loop without touching the core again.
+///   Its thread ends; the runtime joins it at shutdown.
+///
+/// If the OS cannot start a thread, the core is taken back before anything else
+/// happened to it, and `f` blocks the worker as a plain call would.
+pub(crate) fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
+    #[cfg(not(loom))]
+    {
+        let lendable = context::with_core(|core| core.is_some_and(|core| core.in_loop.get()));
+        if lendable {
+            if let Some(core) = context::take_core() {
+                if let Err(core) = lend(core) {
+                    context::set_core(core);
+                }
+            }
+        }
+    }
+    f()
+}
+
+/// Starts a thread that drives `core` (rule B2); gives the core back if it cannot.
+#[cfg(not(loom))]
+fn lend(core: StdArc<Core>) -> Result<(), StdArc<Core>> {
+    let shared = core.shared.clone();
+    let config = shared.config();
+    let mut builder =
+        std::thread::Builder::new().name(format!("{}-{}", config.thread_name, core.index));
+    if let Some(size) = config.stack_size {
+        builder = builder.stack_size(size);
+    }
+    // The core goes through a slot, so that a failed spawn gives it back.
+    let slot = StdArc::new(crate::sync::StaticMutex::new(Some(core)));
+    let theirs = slot.clone();
+    match builder.spawn(move || {
+        if let Some(core) = theirs.lock().take() {
+            drive(core);
+        }
+    }) {
+        Ok(thread) => {
+            shared.add_lent_thread(thread);
+            Ok(())
+        }
+        Err(_) => Err(slot.lock().take().expect("the thread never started")),
+    }
 }
 
 /// Runs an `on_thread_start` / `on_thread_stop` callback. A panic in it is reported by
@@ -202,16 +301,21 @@ impl Core {
         &self.credits
     }
 
-    fn run_loop(&self) {
+    fn run_loop(&self) -> Driving {
         while !self.shared.is_shutdown() {
-            if let Some(task) = self.next_task() {
-                self.run_task(task);
+            let driving = if let Some(task) = self.next_task() {
+                self.run_task(task)
             } else if let Some(task) = self.steal_work() {
-                self.run_task(task);
+                self.run_task(task)
             } else {
                 self.park();
+                Driving::Still
+            };
+            if driving == Driving::Lent {
+                return Driving::Lent;
             }
         }
+        Driving::Still
     }
 
     fn next_task(&self) -> Option<Notified> {
@@ -287,13 +391,15 @@ impl Core {
         }
     }
 
-    fn run_task(&self, task: Notified) {
+    fn run_task(&self, task: Notified) -> Driving {
         if self.is_searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake a worker to
             // keep searching (idle.rs, rule 2).
             self.shared.notify_parked();
         }
-        self.poll(task);
+        if self.poll(task) == Driving::Lent {
+            return Driving::Lent;
+        }
         let mut lifo_polls = 0;
         while let Some(next) = self.lifo().take() {
             if lifo_polls == MAX_LIFO_POLLS {
@@ -301,14 +407,23 @@ impl Core {
                 break;
             }
             lifo_polls += 1;
-            self.poll(next);
+            if self.poll(next) == Driving::Lent {
+                return Driving::Lent;
+            }
         }
+        Driving::Still
     }
 
-    fn poll(&self, task: Notified) {
+    fn poll(&self, task: Notified) -> Driving {
         self.counters().polls.incr(1);
         self.polls_since_check.set(self.polls_since_check.get() + 1);
         task.run();
+        // Rule B3: the poll may have lent this core to another thread.
+        if context::drives(self) {
+            Driving::Still
+        } else {
+            Driving::Lent
+        }
     }
 
     /// The task woken most recently by a task on this worker: runs next.

@@ -167,6 +167,8 @@ pub(crate) use self::raw::new_task;
 pub(crate) use self::registry::Registry;
 pub use self::shared::Shared;
 pub use self::yield_now::yield_now;
+/// Lives with the blocking pool (`blocking.rs`): it lends the worker's core.
+pub use crate::blocking::block_in_place;
 
 use self::raw::Header;
 
