@@ -31,9 +31,8 @@ pub struct Handle {
     pub(crate) shared: Arc<Scheduler>,
 }
 
-const NO_RUNTIME: &str = "there is no runtime here: `Handle::current()` and `runtime::spawn` \
-     must be called from inside a runtime (a task, `Runtime::block_on`, or a \
-     `spawn_blocking` closure)";
+const NO_RUNTIME: &str = "there is no runtime here: call it from inside a runtime (in a \
+     task, in `Runtime::block_on` or `Handle::block_on`, or in a `spawn_blocking` closure)";
 const TLS_DESTROYED: &str =
     "the runtime context is gone: this thread's thread-local storage was already destroyed";
 
@@ -58,7 +57,7 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Ok(handle) => handle,
-            Err(e) => panic!("{e}"),
+            Err(e) => panic!("`Handle::current()` called outside a runtime: {e}"),
         }
     }
 
@@ -255,7 +254,9 @@ where
     context::with_current(|current| match current {
         context::Current::Worker(core) => Scheduler::spawn(core.scheduler(), future, Some(core)),
         context::Current::Handle(handle) => Scheduler::spawn(&handle.shared, future, None),
-        context::Current::None(kind) => panic!("{}", TryCurrentError { kind }),
+        context::Current::None(kind) => {
+            panic!("`runtime::spawn` called outside a runtime: {}", TryCurrentError { kind })
+        }
     })
 }
 
@@ -302,7 +303,7 @@ where
         Ok(handle) => {
             crate::task::spawn_maybe_boxed!(future, handle.spawn_immediate_inner(future))
         }
-        Err(e) => panic!("runtime::spawn_immediate called outside a runtime: {e}"),
+        Err(e) => panic!("`runtime::spawn_immediate` called outside a runtime: {e}"),
     }
 }
 

@@ -76,7 +76,19 @@ fn free_spawn_outside_a_runtime_names_the_cause_and_the_fix() {
     bounded(LIMIT, || {
         let msg = panic_message(|| runtime::spawn(async { 1 }));
         assert_no_runtime_message(&msg);
-        assert_says(&msg, &["spawn"]);
+        assert_says(&msg, &["runtime::spawn`"]);
+    });
+}
+
+#[test]
+fn join_set_spawn_outside_a_runtime_names_itself_and_the_fix() {
+    bounded(LIMIT, || {
+        let msg = panic_message(|| {
+            let mut set = runtime::task::JoinSet::new();
+            set.spawn(async { 1 })
+        });
+        assert_no_runtime_message(&msg);
+        assert_says(&msg, &["JoinSet::spawn", "spawn_on"]);
     });
 }
 

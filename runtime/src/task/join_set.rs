@@ -282,7 +282,11 @@ impl<T: Send + 'static> JoinSet<T> {
     where
         F: Future<Output = T> + Send + 'static,
     {
-        crate::task::spawn_maybe_boxed!(future, self.spawn_on(future, &Handle::current()))
+        let handle = match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("`JoinSet::spawn` called outside a runtime (use `spawn_on`): {e}"),
+        };
+        crate::task::spawn_maybe_boxed!(future, self.spawn_on(future, &handle))
     }
 
     /// Spawns a hot task on the runtime of `handle` and adds it to the set.
