@@ -371,7 +371,9 @@ const NO_RUNTIME: &str = "there is no runtime here: `runtime::spawn_blocking` mu
 /// blocking-pool thread, inside another `block_in_place`) it just runs `f`.
 ///
 /// Inside `f` this thread is no longer a worker, so `Handle::block_on` and
-/// [`scope`](crate::scope) may be called there; the runtime stays current.
+/// [`scope`](crate::scope) may be called there; the runtime stays current. Like a
+/// `spawn_blocking` closure, a call still running when the runtime shuts down is not
+/// waited for; the rest of its task's poll runs when it returns.
 ///
 /// # When to prefer [`spawn_blocking`]
 ///

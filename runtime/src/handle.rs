@@ -255,7 +255,10 @@ where
         context::Current::Worker(core) => Scheduler::spawn(core.scheduler(), future, Some(core)),
         context::Current::Handle(handle) => Scheduler::spawn(&handle.shared, future, None),
         context::Current::None(kind) => {
-            panic!("`runtime::spawn` called outside a runtime: {}", TryCurrentError { kind })
+            panic!(
+                "`runtime::spawn` called outside a runtime: {}",
+                TryCurrentError { kind }
+            )
         }
     })
 }

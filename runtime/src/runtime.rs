@@ -211,14 +211,16 @@ impl Runtime {
         let finished = self.handle.shared.shutdown(deadline);
         let threads = mem::take(&mut self.threads);
         if finished {
-            // Every core has exited; its threads have nothing left to do but return,
-            // except one still finishing the poll that lent its core away
-            // (`block_in_place`), which returns when that poll does, as a poll does.
-            // A worker never unwinds out of `worker::run` (task and hook panics are
-            // caught there).
+            // Every core has exited, and the threads that drove them through it have
+            // nothing left to do but return: join them. A thread that lent its core
+            // away (`block_in_place`) may still be in its blocking call and is not
+            // waited for, like a `spawn_blocking` closure. A worker never unwinds out
+            // of `worker::run` (task and hook panics are caught there).
             let lent = self.handle.shared.take_lent_threads();
             for thread in threads.into_iter().chain(lent) {
-                let _ = thread.join();
+                if self.handle.shared.is_exit_driver(thread.thread().id()) {
+                    let _ = thread.join();
+                }
             }
         }
     }

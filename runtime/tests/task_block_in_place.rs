@@ -164,3 +164,31 @@ fn many_calls_then_shutdown_leave_no_thread_behind() {
         drop(rt);
     });
 }
+
+#[test]
+fn shutdown_does_not_wait_for_a_thread_still_in_its_blocking_call() {
+    bounded(Duration::from_secs(60), || {
+        let rt = Builder::new().worker_threads(1).build().unwrap();
+        let (entered_tx, entered_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let (done_tx, done_rx) = mpsc::channel();
+        rt.spawn(async move {
+            block_in_place(|| {
+                entered_tx.send(()).unwrap();
+                // Like a spawn_blocking closure: blocked until the test releases it,
+                // after the runtime is gone.
+                release_rx.recv_timeout(Duration::from_secs(20)).unwrap();
+            });
+            done_tx.send(()).unwrap();
+        });
+        entered_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        // The core went on on a new thread; dropping the runtime joins that one and
+        // returns while the old thread is still in its call.
+        drop(rt);
+        release_tx.send(()).unwrap();
+        // Released, the call returns and the rest of that poll runs on the old thread.
+        done_rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the poll that lent the core finished after the runtime was gone");
+    });
+}

@@ -98,9 +98,12 @@ pub(crate) struct Scheduler {
     /// The monitor role (worker.rs): held, with what it saw at its last tick, by at
     /// most one parked worker.
     monitor: Mutex<worker::Monitor>,
-    /// Threads started to drive a core lent by `block_in_place` (worker.rs, rule B2);
-    /// the runtime joins them with its first workers.
+    /// Threads started to drive a core lent by `block_in_place` (worker.rs, rule B2).
     lent_threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    /// The threads that drove a core through its exit (`worker::drive`): the ones
+    /// `Runtime` joins. A thread that lent its core away may still be in its blocking
+    /// call, and is not waited for, like a `spawn_blocking` closure.
+    exit_drivers: Mutex<Vec<thread::ThreadId>>,
 }
 
 impl Scheduler {
@@ -133,6 +136,7 @@ impl Scheduler {
             task_refs: CachePadded::new(AtomicUsize::new(0)),
             monitor: Mutex::new(worker::Monitor::new(n)),
             lent_threads: Mutex::new(Vec::new()),
+            exit_drivers: Mutex::new(Vec::new()),
         }
     }
 
@@ -499,6 +503,17 @@ impl Scheduler {
     /// Takes the threads started to drive lent cores, for `Runtime` to join.
     pub(crate) fn take_lent_threads(&self) -> Vec<thread::JoinHandle<()>> {
         std::mem::take(&mut *self.lent_threads.lock())
+    }
+
+    /// Records that this thread drove a core through its exit.
+    pub(crate) fn record_exit_driver(&self) {
+        self.exit_drivers.lock().push(thread::current().id());
+    }
+
+    /// Whether `id` drove a core through its exit (so it has nothing left but to
+    /// return, once shutdown finished).
+    pub(crate) fn is_exit_driver(&self, id: thread::ThreadId) -> bool {
+        self.exit_drivers.lock().contains(&id)
     }
 
     /// The `spawn_blocking` pool (blocking.rs).

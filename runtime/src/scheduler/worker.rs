@@ -195,6 +195,7 @@ fn drive(core: StdArc<Core>) {
     core.accepting.set(false);
     core.credits.close(&shared);
     run_hook(shared.config.on_thread_stop.as_ref());
+    shared.record_exit_driver();
     shared.worker_exited();
 }
 
@@ -224,7 +225,9 @@ enum Driving {
 /// - **B3.** After `f`, the poll that lent the core goes on without one. When it
 ///   returns, the old driver sees it no longer drives (`context::drives`, checked
 ///   after every poll) and leaves the worker loop without touching the core again.
-///   Its thread ends; the runtime joins it at shutdown.
+///   Its thread ends. Shutdown does not wait for it (it may still be in `f`, which
+///   is a blocking call like a `spawn_blocking` closure); it joins the threads that
+///   drove the cores through their exit.
 ///
 /// If the OS cannot start a thread, the core is taken back before anything else
 /// happened to it, and `f` blocks the worker as a plain call would.
