@@ -4,9 +4,11 @@
 
 mod common;
 
+use std::cell::Cell;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
@@ -23,7 +25,22 @@ runtime::task_local! {
     pub static REQUEST_ID: u64;
     #[allow(dead_code)]
     pub(crate) static NAME: String;
-    static TRACKED: Tracked
+    static TRACKED: Tracked;
+    static LAST_WORDS: LastWords;
+    static NOT_SEND: Rc<Cell<u32>>
+}
+
+/// Records, when dropped, what `LAST_WORDS` holds then.
+struct LastWords {
+    id: u64,
+    heard: Arc<Mutex<Vec<Result<u64, AccessError>>>>,
+}
+
+impl Drop for LastWords {
+    fn drop(&mut self) {
+        let now = LAST_WORDS.try_with(|w| w.id);
+        self.heard.lock().unwrap().push(now);
+    }
 }
 
 /// A value whose drop is counted, and which says which request it belongs to.
@@ -414,4 +431,35 @@ fn the_scope_future_is_send_when_its_value_and_future_are() {
     let scoped = NAME.scope("a".to_owned(), async { NAME.with(String::len) });
     assert_send(&scoped);
     assert_eq!(runtime::block_on(scoped), 1);
+}
+
+#[test]
+fn a_value_is_dropped_after_the_key_is_restored() {
+    let heard = Arc::new(Mutex::new(Vec::new()));
+    let words = |id| LastWords {
+        id,
+        heard: heard.clone(),
+    };
+    runtime::block_on(LAST_WORDS.scope(words(1), async {
+        LAST_WORDS.scope(words(2), runtime::yield_now()).await;
+        LAST_WORDS.sync_scope(words(3), || ());
+    }));
+    // Each value's destructor saw the value of the scope around it, the last none.
+    let heard = heard.lock().unwrap();
+    assert_eq!(heard[..2], [Ok(1), Ok(1)]);
+    assert!(heard[2].as_ref().unwrap_err().is_outside_scope());
+}
+
+#[test]
+fn a_value_that_is_not_send_works_where_nothing_needs_send() {
+    let counter = Rc::new(Cell::new(0));
+    let total = runtime::block_on(NOT_SEND.scope(counter.clone(), async {
+        for _ in 0..3 {
+            NOT_SEND.with(|c| c.set(c.get() + 1));
+            runtime::yield_now().await;
+        }
+        NOT_SEND.with(|c| c.get())
+    }));
+    assert_eq!((total, counter.get()), (3, 3));
+    assert_eq!(Rc::strong_count(&counter), 1, "the scope dropped its clone");
 }

@@ -61,15 +61,20 @@ use std::task::{Context, Poll};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
-/// The same program without the macro is not possible outside this crate (a key's
-/// slot is a hidden thread-local); what the macro writes for `static REQUEST_ID: u64;`
-/// is, in effect:
+/// Without the macro, `static REQUEST_ID: u64;` is a `LocalKey` around a hidden
+/// thread-local slot, made through a constructor that is not public API:
 ///
-/// ```text
+/// ```
+/// use std::cell::RefCell;
+///
 /// static REQUEST_ID: runtime::task::LocalKey<u64> = {
-///     std::thread_local! { static SLOT: RefCell<Option<u64>> = const { RefCell::new(None) }; }
-///     LocalKey::from_slot(&SLOT) // hidden
+///     std::thread_local! {
+///         static SLOT: RefCell<Option<u64>> = const { RefCell::new(None) };
+///     }
+///     runtime::task::LocalKey::__from_slot(&SLOT)
 /// };
+///
+/// assert_eq!(REQUEST_ID.sync_scope(7, || REQUEST_ID.get()), 7);
 /// ```
 #[macro_export]
 macro_rules! task_local {
