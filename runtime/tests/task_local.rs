@@ -367,22 +367,24 @@ fn outside_a_scope_try_with_is_an_error_and_with_panics_with_its_message() {
 
 #[test]
 fn a_panic_inside_the_scope_restores_the_outer_value() {
-    REQUEST_ID.sync_scope(1, || {
-        let poll_panic = panic::catch_unwind(|| {
-            runtime::block_on(REQUEST_ID.scope(2, async {
-                runtime::yield_now().await;
-                assert_eq!(REQUEST_ID.get(), 2);
-                panic!("boom in poll");
-            }))
-        });
-        assert!(poll_panic.is_err());
-        assert_eq!(REQUEST_ID.get(), 1);
+    within(20, || {
+        REQUEST_ID.sync_scope(1, || {
+            let poll_panic = panic::catch_unwind(|| {
+                runtime::block_on(REQUEST_ID.scope(2, async {
+                    runtime::yield_now().await;
+                    assert_eq!(REQUEST_ID.get(), 2);
+                    panic!("boom in poll");
+                }))
+            });
+            assert!(poll_panic.is_err());
+            assert_eq!(REQUEST_ID.get(), 1);
 
-        let closure_panic = panic::catch_unwind(|| REQUEST_ID.sync_scope(3, || panic!("boom")));
-        assert!(closure_panic.is_err());
-        assert_eq!(REQUEST_ID.get(), 1);
+            let closure_panic = panic::catch_unwind(|| REQUEST_ID.sync_scope(3, || panic!("boom")));
+            assert!(closure_panic.is_err());
+            assert_eq!(REQUEST_ID.get(), 1);
+        });
+        assert!(outside());
     });
-    assert!(outside());
 }
 
 #[test]
@@ -427,39 +429,45 @@ fn entering_a_scope_inside_with_of_the_same_key_panics_with_a_message() {
 
 #[test]
 fn the_scope_future_is_send_when_its_value_and_future_are() {
-    fn assert_send<T: Send>(_: &T) {}
-    let scoped = NAME.scope("a".to_owned(), async { NAME.with(String::len) });
-    assert_send(&scoped);
-    assert_eq!(runtime::block_on(scoped), 1);
+    within(20, || {
+        fn assert_send<T: Send>(_: &T) {}
+        let scoped = NAME.scope("a".to_owned(), async { NAME.with(String::len) });
+        assert_send(&scoped);
+        assert_eq!(runtime::block_on(scoped), 1);
+    });
 }
 
 #[test]
 fn a_value_is_dropped_after_the_key_is_restored() {
-    let heard = Arc::new(Mutex::new(Vec::new()));
-    let words = |id| LastWords {
-        id,
-        heard: heard.clone(),
-    };
-    runtime::block_on(LAST_WORDS.scope(words(1), async {
-        LAST_WORDS.scope(words(2), runtime::yield_now()).await;
-        LAST_WORDS.sync_scope(words(3), || ());
-    }));
-    // Each value's destructor saw the value of the scope around it, the last none.
-    let heard = heard.lock().unwrap();
-    assert_eq!(heard[..2], [Ok(1), Ok(1)]);
-    assert!(heard[2].as_ref().unwrap_err().is_outside_scope());
+    within(20, || {
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let words = |id| LastWords {
+            id,
+            heard: heard.clone(),
+        };
+        runtime::block_on(LAST_WORDS.scope(words(1), async {
+            LAST_WORDS.scope(words(2), runtime::yield_now()).await;
+            LAST_WORDS.sync_scope(words(3), || ());
+        }));
+        // Each value's destructor saw the value of the scope around it, the last none.
+        let heard = heard.lock().unwrap();
+        assert_eq!(heard[..2], [Ok(1), Ok(1)]);
+        assert!(heard[2].as_ref().unwrap_err().is_outside_scope());
+    });
 }
 
 #[test]
 fn a_value_that_is_not_send_works_where_nothing_needs_send() {
-    let counter = Rc::new(Cell::new(0));
-    let total = runtime::block_on(NOT_SEND.scope(counter.clone(), async {
-        for _ in 0..3 {
-            NOT_SEND.with(|c| c.set(c.get() + 1));
-            runtime::yield_now().await;
-        }
-        NOT_SEND.with(|c| c.get())
-    }));
-    assert_eq!((total, counter.get()), (3, 3));
-    assert_eq!(Rc::strong_count(&counter), 1, "the scope dropped its clone");
+    within(20, || {
+        let counter = Rc::new(Cell::new(0));
+        let total = runtime::block_on(NOT_SEND.scope(counter.clone(), async {
+            for _ in 0..3 {
+                NOT_SEND.with(|c| c.set(c.get() + 1));
+                runtime::yield_now().await;
+            }
+            NOT_SEND.with(|c| c.get())
+        }));
+        assert_eq!((total, counter.get()), (3, 3));
+        assert_eq!(Rc::strong_count(&counter), 1, "the scope dropped its clone");
+    });
 }
