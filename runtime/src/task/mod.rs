@@ -152,6 +152,7 @@ pub(crate) mod raw;
 mod registry;
 mod shared;
 mod state;
+mod task_local;
 mod waker;
 mod yield_now;
 
@@ -166,6 +167,7 @@ pub use self::join_set::JoinSet;
 pub(crate) use self::raw::new_task;
 pub(crate) use self::registry::Registry;
 pub use self::shared::Shared;
+pub use self::task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use self::yield_now::yield_now;
 /// Lives with the blocking pool (`blocking.rs`): it lends the worker's core.
 pub use crate::blocking::block_in_place;
