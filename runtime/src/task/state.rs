@@ -357,10 +357,12 @@ impl State {
     /// Fails if the task completed first.
     pub(super) fn unset_join_waker(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            debug_assert!(s.is_join_interested());
             if s.is_complete() {
+                // The completer may already have cleared JOIN_WAKER (rule J3).
                 return (Err(s), None);
             }
+            debug_assert!(s.is_join_waker_set());
             s.unset(JOIN_WAKER);
             (Ok(()), Some(s))
         })
@@ -679,6 +681,21 @@ mod tests {
         );
         let after = state.load();
         assert!(!after.is_join_interested() && after.is_complete());
+    }
+
+    #[test]
+    fn replacing_the_join_waker_after_the_completer_cleared_it() {
+        // Issue 11, item 13: the completer woke the waker and cleared JOIN_WAKER (J3)
+        // before the handle, which last saw the task incomplete, tries to take the
+        // field back (J2). The handle must learn that the task completed, not trip a
+        // debug assertion that JOIN_WAKER is still set.
+        let state = State::new();
+        assert!(state.set_join_waker().is_ok());
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert!(state.transition_to_complete().is_join_waker_set());
+        assert!(!state.unset_join_waker_after_complete().is_join_waker_set());
+        let seen = state.unset_join_waker().expect_err("the task completed");
+        assert!(seen.is_complete() && !seen.is_join_waker_set());
     }
 
     #[test]
