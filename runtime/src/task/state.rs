@@ -186,7 +186,13 @@ impl State {
         // Rule R3: the `Notified` is the only reference (no handle, waker or registry
         // entry exists), so nobody else can touch the word: no CAS needed.
         let s = self.load();
-        if s.ref_count() == 1 && !s.is_running() && !s.is_complete() {
+        #[cfg(not(loom_broken = "r3_store"))]
+        let alone = s.ref_count() == 1;
+        // Planted bug (loom-tests docs): R3 with a second reference alive, whose holder's
+        // concurrent CAS the plain store below then erases.
+        #[cfg(loom_broken = "r3_store")]
+        let alone = s.ref_count() <= 2;
+        if alone && !s.is_running() && !s.is_complete() {
             debug_assert!(s.is_notified(), "a queued task has NOTIFIED set: {s:?}");
             let mut next = s;
             next.unset(NOTIFIED);
@@ -253,12 +259,11 @@ impl State {
         const DELTA: usize = RUNNING | COMPLETE;
         // AcqRel: Release publishes the stored output to the `JoinHandle` that will see
         // COMPLETE; Acquire sees the join waker the handle stored before JOIN_WAKER.
-        #[cfg(not(loom_broken))]
+        #[cfg(not(loom_broken = "complete_order"))]
         let order = Ordering::AcqRel;
-        // Deliberately wrong, to prove the loom models can fail (loom-tests docs): the
-        // output is no longer published, so a joiner that sees COMPLETE races with the
-        // completer's write of the stage. Never set outside that check.
-        #[cfg(loom_broken)]
+        // Planted bug (loom-tests docs): the output is no longer published, so a joiner
+        // that sees COMPLETE races with the completer's write of the stage.
+        #[cfg(loom_broken = "complete_order")]
         let order = Ordering::Relaxed;
         let prev = Snapshot(self.val.fetch_xor(DELTA, order));
         debug_assert!(prev.is_running() && !prev.is_complete(), "{prev:?}");
@@ -391,6 +396,9 @@ impl State {
         }
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running() && !s.is_complete(), "{s:?}");
+            // Planted bug (loom-tests docs): the fast path drops a registered join waker.
+            #[cfg(loom_broken = "fast_complete")]
+            s.unset(JOIN_WAKER);
             if s.is_join_waker_set() || (output_stored && !s.is_join_interested()) {
                 return (Err(()), None);
             }
