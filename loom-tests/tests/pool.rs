@@ -75,6 +75,9 @@ fn a_release_racing_a_registration_wakes_the_waiter() {
 #[test]
 fn queued_readers_and_writers_are_all_served_with_exclusion() {
     loom_tests::model(2, 90, || {
+        // loom's `UnsafeCell` is not `Sync`, so neither is this pool: on purpose, loom
+        // checks every access to it (and its threads do not require `Send`).
+        #[allow(clippy::arc_with_non_send_sync)]
         let pool = Arc::new(LendingPool::new(vec![UnsafeCell::new(0_usize)]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let writer = {
