@@ -20,18 +20,37 @@ export CARGO_TERM_COLOR=never
 # Every test target but `macros` (trybuild: compares rustc's messages, which differ on
 # nightly, and has no concurrency to check).
 tests=(--lib)
+files=(runtime/src)
 for f in runtime/tests/*.rs; do
   name=$(basename "$f" .rs)
-  [ "$name" = macros ] || tests+=(--test "$name")
+  if [ "$name" != macros ]; then
+    tests+=(--test "$name")
+    files+=("$f")
+  fi
 done
+# What must run: every test function there, less those marked `#[ignore]`.
+total=$(grep -rhcE '^\s*#\[(test|runtime::test[^]]*)\]' "${files[@]}" | awk '{s+=$1} END {print s+0}')
+expected_ignored=$(grep -rhcE '^\s*#\[ignore' "${files[@]}" | awk '{s+=$1} END {print s+0}')
+expected=$(( total - expected_ignored ))
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
 cargo +nightly test -Zbuild-std --target "$target" -p runtime --no-fail-fast "${tests[@]}" 2>&1 |
-  tee /tmp/tsan-ci.$$.log
+  tee "$log"
 status=${PIPESTATUS[0]}
-passed=$(grep -o '[0-9]* passed' /tmp/tsan-ci.$$.log | awk '{s+=$1} END {print s+0}')
-rm -f /tmp/tsan-ci.$$.log
+set -e
+passed=$(grep -o '[0-9]* passed' "$log" | awk '{s+=$1} END {print s+0}')
+failed=$(grep -o '[0-9]* failed' "$log" | awk '{s+=$1} END {print s+0}')
+ignored=$(grep -o '[0-9]* ignored' "$log" | awk '{s+=$1} END {print s+0}')
 elapsed=$(( $(date +%s) - started ))
+summary="${passed} of ${expected} tests passed, ${failed} failed, ${ignored} ignored, in ${elapsed}s"
 if [ "$status" -ne 0 ]; then
-  echo "tsan: FAILED after ${elapsed}s"
+  echo "tsan: FAILED: $summary"
   exit "$status"
 fi
-echo "tsan: ${passed} tests passed in ${elapsed}s"
+if [ "$passed" -ne "$expected" ] || [ "$ignored" -ne "$expected_ignored" ]; then
+  echo "tsan: FAILED: $summary: not the tests that exist"
+  exit 1
+fi
+echo "tsan: $summary"

@@ -18,13 +18,21 @@
 //!
 //! # Proving the models can fail
 //!
-//! `RUSTFLAGS="--cfg loom --cfg loom_broken"` compiles the runtime with one ordering
-//! deliberately broken (`task/state.rs`, `transition_to_complete`: `Relaxed` instead
-//! of `AcqRel`, so the stored output is no longer published to the joiner that sees
-//! `COMPLETE`). loom then reports a causality violation on the task's stage in the
-//! join models (`tests/task.rs`: `join_waker_replaced_vs_complete`); `.ci/loom.sh
-//! --broken` runs that check and fails unless loom catches it. CI never sets
-//! `loom_broken`.
+//! Each protocol has a bug planted in the runtime behind `cfg(loom_broken = "<name>")`,
+//! a one-line alternative at the site, compiled only when asked for:
+//!
+//! | plant | site | the bug | caught by |
+//! |---|---|---|---|
+//! | `complete_order` | `task/state.rs`, `transition_to_complete` | `Relaxed` instead of `AcqRel`: the output is not published to the joiner that sees `COMPLETE` | `task::join_waker_replaced_vs_complete` (causality violation on the stage) |
+//! | `fast_complete` | `task/state.rs`, `transition_to_complete_and_release` | the fast completion path clears a registered join waker without waking it | `task::join_waker_vs_complete` (deadlock) |
+//! | `r3_store` | `task/state.rs`, `transition_to_running` | the rule-R3 plain store taken while a second reference is alive, erasing its holder's CAS | `task::join_handle_drop_vs_complete` |
+//! | `park_rescan` | `scheduler/worker.rs`, `park` | no rescan after announcing the park | `scheduler::spawn_vs_park_two_workers` (deadlock; needs preemption bound 2) |
+//! | `pool_wake` | `pool/wait.rs`, `after_release` | no `SeqCst` fence between the unlock and the read of `waiting` | `pool::a_release_racing_a_registration_wakes_the_waiter` (deadlock) |
+//! | `credits` | `scheduler/worker.rs`, `return_task_ref` | a freed task's reference is neither kept as a credit nor given back | `scheduler::task_refs_outlive_the_runtime` |
+//!
+//! `.ci/loom.sh --broken` (run by CI) rebuilds the runtime once per plant, runs the
+//! model that must catch it, and fails unless every plant is caught. The ordinary run
+//! never sets `loom_broken`.
 #![cfg(loom)]
 
 use std::future::Future;
@@ -224,8 +232,15 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 /// Runs `f` under loom with the model's own preemption bound `preemptions` (the
 /// models state theirs: 3 for the small task models, 2 or 1 for the worker-loop ones)
 /// and the branch bound from `LOOM_MAX_BRANCHES`. `LOOM_MAX_PREEMPTIONS` does not
-/// override it (it still bounds the models that call `loom::model` directly).
-pub fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+/// override it.
+///
+/// # Panics
+///
+/// If loom explored fewer than `min_executions` executions. Each model states about a
+/// quarter of what it explores today: a model whose threads serialise by accident (a
+/// join moved before a spawn, a lock held across the race) explores a handful and
+/// proves nothing, and this turns that into a failure.
+pub fn model(preemptions: usize, min_executions: usize, f: impl Fn() + Sync + Send + 'static) {
     let mut builder = loom::model::Builder::new();
     builder.preemption_bound = Some(preemptions);
     let executions = std::sync::Arc::new(AtomicUsize::new(0));
@@ -234,6 +249,12 @@ pub fn model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
         counter.fetch_add(1, SeqCst);
         f();
     });
+    let explored = executions.load(SeqCst);
     // Shown with `--nocapture`: how much of the state space the bounds let loom explore.
-    eprintln!("loom explored {} executions", executions.load(SeqCst));
+    eprintln!("loom explored {explored} executions (at least {min_executions} expected)");
+    assert!(
+        explored >= min_executions,
+        "loom explored only {explored} executions, fewer than the {min_executions} this \
+         model is known to need: do its threads still race?"
+    );
 }

@@ -13,7 +13,7 @@ use runtime::task::JoinSet;
 /// the completer's wake finds it) and gets the one result; the task ran once.
 #[test]
 fn shared_clones_vs_complete() {
-    model(2, || {
+    model(2, 600, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let fut = probe.future(0);
@@ -36,7 +36,7 @@ fn shared_clones_vs_complete() {
 /// completed first).
 #[test]
 fn shared_vs_abort() {
-    model(2, || {
+    model(2, 1000, || {
         let sched = Scheduler::new();
         let probe = Probe::new();
         let fut = probe.future(usize::MAX);
@@ -60,7 +60,7 @@ fn shared_vs_abort() {
 /// orders each wake against the owner's registration) and both come out; then `None`.
 #[test]
 fn join_set_join_next_vs_complete() {
-    model(2, || {
+    model(2, 20000, || {
         let workers = Workers::start(1);
         let handle = workers.handle();
         let (p1, p2) = (Probe::new(), Probe::new());
@@ -87,7 +87,7 @@ fn join_set_join_next_vs_complete() {
 /// task is cancelled or completes, exactly once, and everything is freed.
 #[test]
 fn join_set_drop_vs_run() {
-    model(2, || {
+    model(2, 2500, || {
         let workers = Workers::start(1);
         let handle = workers.handle();
         let probe = Probe::new();

@@ -6,8 +6,9 @@
 //! `block_on` below, which parks the model thread until its waker unparks it: a waiter
 //! left asleep while its item is free ends the model in a deadlock that loom reports.
 //!
-//! Each model runs with a preemption bound of 2 (`loom_tests::model`; `LOOM_MAX_PREEMPTIONS`
-//! overrides it). Run: `RUSTFLAGS="--cfg loom" cargo test -p loom-tests --release --test pool`
+//! Each model runs with a preemption bound of 2 and states the fewest executions it
+//! must explore (`loom_tests::model`). Run: `.ci/loom.sh`, or
+//! `RUSTFLAGS="--cfg loom" cargo test -p loom-tests --release --test pool`
 #![cfg(loom)]
 
 use std::future::Future;
@@ -55,7 +56,7 @@ impl Wake for Counter {
 /// between its failed try and its registration. The waiter must still get it.
 #[test]
 fn a_release_racing_a_registration_wakes_the_waiter() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 3, || {
         let pool = Arc::new(LendingPool::new(vec![0]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let waiter = {
@@ -73,7 +74,10 @@ fn a_release_racing_a_registration_wakes_the_waiter() {
 /// so a reader and a writer inside it at once would be reported as a race).
 #[test]
 fn queued_readers_and_writers_are_all_served_with_exclusion() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 90, || {
+        // loom's `UnsafeCell` is not `Sync`, so neither is this pool: on purpose, loom
+        // checks every access to it (and its threads do not require `Send`).
+        #[allow(clippy::arc_with_non_send_sync)]
         let pool = Arc::new(LendingPool::new(vec![UnsafeCell::new(0_usize)]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let writer = {
@@ -109,7 +113,7 @@ fn queued_readers_and_writers_are_all_served_with_exclusion() {
 /// another waits behind it: the turn must be passed on, or the second sleeps for ever.
 #[test]
 fn a_cancelled_waiter_passes_its_turn_on() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 30, || {
         let pool = Arc::new(LendingPool::new(vec![0]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let quitter = {
@@ -137,7 +141,7 @@ fn a_cancelled_waiter_passes_its_turn_on() {
 /// comes back on another thread and the waiter must get it.
 #[test]
 fn an_any_waiter_gets_a_returned_item() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 8, || {
         let pool = Arc::new(LendingPool::new(vec![0, 1]));
         let first = pool.try_borrow_mut_owned(0).unwrap();
         let second = pool.try_borrow_mut_owned(1).unwrap();
@@ -156,7 +160,7 @@ fn an_any_waiter_gets_a_returned_item() {
 /// waiter's poll; the waiter keeps its place and must be woken again.
 #[test]
 fn a_waiter_overtaken_by_a_try_borrow_is_woken_again() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 14, || {
         let pool = Arc::new(LendingPool::new(vec![0]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let waiter = {
@@ -184,7 +188,7 @@ fn a_waiter_overtaken_by_a_try_borrow_is_woken_again() {
 /// be woken.
 #[test]
 fn an_item_waiter_that_gives_up_hands_over_to_an_any_waiter() {
-    loom_tests::model(2, || {
+    loom_tests::model(2, 20, || {
         let pool = Arc::new(LendingPool::new(vec![0]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
         let quitter = {

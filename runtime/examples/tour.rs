@@ -6,7 +6,9 @@
 //! 4. a work-stealing run: one task spawns many on its worker, idle siblings steal
 //!    them, and the per-worker metrics table shows who did what.
 //!
-//! Run it with `cargo run --release --example tour`.
+//! Run it with `cargo run --release --example tour`. Every claim it prints is also
+//! asserted, so a runtime that breaks one makes the tour exit with an error (CI runs
+//! it).
 
 use std::error::Error;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,10 +19,10 @@ use runtime::{Builder, Runtime};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let rt = Builder::new().thread_name("tour").build()?;
-    println!(
-        "A runtime with {} worker threads (one per core).\n",
-        rt.metrics().workers()
-    );
+    let workers = rt.metrics().workers();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("A runtime with {workers} worker threads (one per core).\n");
+    assert_eq!(workers, cores, "one worker per core");
 
     cold_futures(&rt);
     hot_tasks(&rt)?;
@@ -34,15 +36,13 @@ fn cold_futures(rt: &Runtime) {
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     let future = async move { flag.store(true, Ordering::SeqCst) };
-    println!(
-        "1. Cold: made a plain future;     has it run? {}",
-        ran.load(Ordering::SeqCst)
-    );
+    let before = ran.load(Ordering::SeqCst);
+    println!("1. Cold: made a plain future;     has it run? {before}");
+    assert!(!before, "a future runs nothing until polled");
     rt.block_on(future);
-    println!(
-        "   ...after awaiting it:          has it run? {}\n",
-        ran.load(Ordering::SeqCst)
-    );
+    let after = ran.load(Ordering::SeqCst);
+    println!("   ...after awaiting it:          has it run? {after}\n");
+    assert!(after, "awaiting it ran it");
 }
 
 /// 2. A spawned task starts at once, like a C# `Task`.
@@ -54,6 +54,7 @@ fn hot_tasks(rt: &Runtime) -> Result<(), Box<dyn Error>> {
     });
     let worker = rx.recv_timeout(Duration::from_secs(5))?;
     println!("2. Hot: spawned a task and never awaited its handle; it ran on thread {worker}.\n");
+    assert!(worker.starts_with("tour-"), "it ran on a worker: {worker}");
     Ok(())
 }
 
@@ -70,6 +71,7 @@ fn detach_and_abort(rt: &Runtime) -> Result<(), Box<dyn Error>> {
     drop(handle);
     let said = done_rx.recv_timeout(Duration::from_secs(5))?;
     println!("3. Detach: dropped the handle, then the task {said} anyway.");
+    assert_eq!(said, "finished");
 
     let forever = rt.spawn(std::future::pending::<()>());
     forever.abort();
@@ -77,6 +79,7 @@ fn detach_and_abort(rt: &Runtime) -> Result<(), Box<dyn Error>> {
         .block_on(forever)
         .expect_err("an aborted task has no value");
     println!("   Abort: a task waiting forever was aborted: \"{err}\".\n");
+    assert!(err.is_cancelled(), "{err:?}");
     Ok(())
 }
 
@@ -92,13 +95,7 @@ fn work_stealing(rt: &Runtime) -> Result<(), Box<dyn Error>> {
             .map(|i| {
                 let sum = sum.clone();
                 runtime::spawn(async move {
-                    // A little work per task: a few rounds of a hash mix.
-                    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-                    for _ in 0..64 {
-                        x ^= x >> 31;
-                        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
-                    }
-                    sum.fetch_add(x & 1, Ordering::Relaxed);
+                    sum.fetch_add(mix(i) & 1, Ordering::Relaxed);
                 })
             })
             .collect();
@@ -108,6 +105,13 @@ fn work_stealing(rt: &Runtime) -> Result<(), Box<dyn Error>> {
     }))?;
     let elapsed = start.elapsed();
     let after = rt.metrics();
+    // The same mix, computed here: every task ran exactly once.
+    let expected: u64 = (0..TASKS).map(|i| mix(i) & 1).sum();
+    assert_eq!(
+        checksum.load(Ordering::Relaxed),
+        expected,
+        "every task ran once"
+    );
     println!(
         "4. Work stealing: one task spawned {TASKS} tasks on its worker; all done in {elapsed:.1?} \
          (checksum {}).",
@@ -116,8 +120,11 @@ fn work_stealing(rt: &Runtime) -> Result<(), Box<dyn Error>> {
     println!();
     println!("   | worker | polls    | stolen   | steal attempts | parks | queued now |");
     println!("   |--------|----------|----------|----------------|-------|------------|");
+    let mut polls = 0;
     for i in 0..after.workers() {
         let (w, b) = (after.worker(i), before.worker(i));
+        polls += w.polls() - b.polls();
+        assert_eq!(w.local_queue_depth(), 0, "all done: nothing queued");
         println!(
             "   | {:>6} | {:>8} | {:>8} | {:>14} | {:>5} | {:>10} |",
             i,
@@ -133,5 +140,23 @@ fn work_stealing(rt: &Runtime) -> Result<(), Box<dyn Error>> {
         after.spawned(),
         after.injected()
     );
+    // The spawner and its children, each polled at least once (a worker may not have
+    // counted its last poll yet when the snapshot is taken: at most one each).
+    assert_eq!(after.spawned() - before.spawned(), TASKS + 1);
+    assert!(
+        polls + after.workers() as u64 > TASKS,
+        "{polls} polls for {} tasks",
+        TASKS + 1
+    );
     Ok(())
+}
+
+/// A little work per task: a few rounds of a hash mix.
+fn mix(i: u64) -> u64 {
+    let mut x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..64 {
+        x ^= x >> 31;
+        x = x.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    }
+    x
 }

@@ -126,6 +126,7 @@ pub(crate) fn set_core(core: StdArc<Core>) {
 
 /// Stops this thread from driving its core and returns it (`block_in_place`): from
 /// now on this thread is no worker, so its spawns and wakes go to the injector.
+#[cfg_attr(loom, allow(dead_code))]
 pub(crate) fn take_core() -> Option<StdArc<Core>> {
     CONTEXT
         .try_with(|cx| {

@@ -298,3 +298,29 @@ pub mod scheduler {
         }
     }
 }
+
+/// The runtime's timer registered with from outside the workers, while the real worker
+/// loop parks and drives it (time/mod.rs, rules T1–T3): the seam between a
+/// registration and a parking driver.
+pub mod time {
+    use std::fmt;
+
+    use super::scheduler::Workers;
+    use crate::context::{self, EnterGuard};
+
+    /// `workers`' runtime made current on this thread, as `Runtime::block_on` makes it
+    /// on the calling thread: a `Sleep` first polled here registers with that runtime's
+    /// timer from a thread that is not one of its workers.
+    pub struct Entered(EnterGuard);
+
+    /// Enters `workers`' runtime on this thread until the guard is dropped.
+    pub fn enter(workers: &Workers) -> Entered {
+        Entered(context::enter(workers.handle(), context::EnterKind::Plain))
+    }
+
+    impl fmt::Debug for Entered {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Entered")
+        }
+    }
+}

@@ -68,6 +68,33 @@ where
     handle
 }
 
+/// `future`, reporting on `queued` the first time it returns `Pending`: for a pool
+/// borrow, that it has queued (and must now be woken by a release).
+fn report_pending<F: Future>(future: F, queued: mpsc::Sender<()>) -> ReportPending<F> {
+    ReportPending {
+        future: Box::pin(future),
+        queued: Some(queued),
+    }
+}
+
+struct ReportPending<F> {
+    future: Pin<Box<F>>,
+    queued: Option<mpsc::Sender<()>>,
+}
+
+impl<F: Future> Future for ReportPending<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let poll = self.future.as_mut().poll(cx);
+        if poll.is_pending() {
+            if let Some(queued) = self.queued.take() {
+                let _ = queued.send(());
+            }
+        }
+        poll
+    }
+}
+
 /// `first` or, if `cancel` opens first, `None` (dropping `first`): a select.
 async fn unless<F: Future + Unpin>(first: F, cancel: Gate) -> Option<F::Output> {
     struct Race<F, G>(F, Pin<Box<G>>);
@@ -156,8 +183,14 @@ fn the_free_block_on_waits_for_a_returned_item() {
     within(60, || {
         let pool = Arc::new(LendingPool::new(vec![1]));
         let held = pool.try_borrow_mut_owned(0).unwrap();
-        let returner = thread::spawn(move || drop(held));
-        let value = runtime::block_on(async { *pool.borrow(0).await.unwrap() });
+        let (queued, is_queued) = mpsc::channel();
+        // Returned only once the borrow below has queued, so it must be woken.
+        let returner = thread::spawn(move || {
+            is_queued.recv().expect("the borrow must wait");
+            drop(held);
+        });
+        let value =
+            runtime::block_on(async { *report_pending(pool.borrow(0), queued).await.unwrap() });
         returner.join().unwrap();
         assert_eq!(value, 1);
         assert_eq!(
@@ -221,10 +254,20 @@ fn owned_guards_live_in_spawned_tasks() {
             })
         };
         assert_eq!(pool.try_borrow(0).err(), Some(LendError::CheckedOut));
+        let (queued, is_queued) = mpsc::channel();
         let reader = {
             let pool = Arc::clone(&pool);
-            rt.spawn(async move { pool.borrow_owned(0).await.unwrap().clone() })
+            rt.spawn(async move {
+                report_pending(pool.borrow_owned(0), queued)
+                    .await
+                    .unwrap()
+                    .clone()
+            })
         };
+        // The reader waits in the queue before the guard goes back.
+        is_queued
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("the reader must wait for the guard");
         assert!(!reader.is_finished());
         release.open();
         rt.block_on(async {
@@ -284,15 +327,19 @@ fn dropping_the_runtime_cancels_waiters_cleanly() {
         let rt = two_workers();
         let pool = Arc::new(LendingPool::new(vec![0]));
         let held = pool.try_borrow_mut(0).unwrap();
-        let started = Gate::new();
+        let (queued, is_queued) = mpsc::channel();
         for _ in 0..WAITERS {
-            let (pool, started) = (Arc::clone(&pool), started.clone());
+            let (pool, queued) = (Arc::clone(&pool), queued.clone());
             rt.spawn(async move {
-                started.open();
-                let _ = pool.borrow_mut(0).await;
+                let _ = report_pending(pool.borrow_mut(0), queued).await;
             });
         }
-        rt.block_on(started.wait());
+        // Every waiter is in the queue (not merely spawned) when the runtime goes.
+        for _ in 0..WAITERS {
+            is_queued
+                .recv_timeout(std::time::Duration::from_secs(10))
+                .expect("every waiter queues");
+        }
         drop(rt); // cancels the waiting tasks, dropping their futures
         drop(held);
         assert_eq!(Arc::strong_count(&pool), 1, "no waiter kept the pool");

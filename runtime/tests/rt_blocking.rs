@@ -3,7 +3,7 @@
 mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Barrier, Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -16,46 +16,62 @@ fn new_rt(workers: usize) -> Runtime {
 }
 
 #[test]
-fn overlapping_blocking_sleeps_run_in_parallel_while_tasks_keep_running() {
+fn overlapping_blocking_closures_run_in_parallel_while_tasks_keep_running() {
+    // Synchronised, not timed: eight closures meet at a barrier (so all eight run at
+    // once), then stay blocked until the async task on the only worker has ticked ten
+    // more times (so tasks keep running while they block). Run serially, or with a
+    // worker stuck behind them, the test cannot finish and fails on its time bound.
     bounded(Duration::from_secs(30), || {
         let rt = new_rt(1);
-        const NAP: Duration = Duration::from_millis(300);
+        const CLOSURES: usize = 8;
+        let all_in = Arc::new(Barrier::new(CLOSURES));
+        let all_blocked = Arc::new(AtomicBool::new(false));
+        let release = Arc::new((Mutex::new(false), Condvar::new()));
         let stop = Arc::new(AtomicBool::new(false));
-        let ticks = Arc::new(AtomicUsize::new(0));
-        // An async task that keeps yielding on the only worker.
+        // An async task that keeps yielding on the only worker; ten ticks after all the
+        // closures are blocked, it releases them.
         let ticker = {
-            let (stop, ticks) = (stop.clone(), ticks.clone());
+            let (stop, all_blocked, release) = (stop.clone(), all_blocked.clone(), release.clone());
             rt.spawn(async move {
+                let mut ticks_while_blocked = 0;
                 while !stop.load(Ordering::SeqCst) {
-                    ticks.fetch_add(1, Ordering::SeqCst);
+                    if all_blocked.load(Ordering::SeqCst) {
+                        ticks_while_blocked += 1;
+                        if ticks_while_blocked == 10 {
+                            *release.0.lock().unwrap() = true;
+                            release.1.notify_all();
+                        }
+                    }
                     runtime::yield_now().await;
                 }
+                ticks_while_blocked
             })
         };
-        let start = Instant::now();
-        let took = rt.block_on(async {
-            let naps: Vec<_> = (0..8)
-                .map(|_| runtime::spawn_blocking(move || thread::sleep(NAP)))
+        rt.block_on(async {
+            let closures: Vec<_> = (0..CLOSURES)
+                .map(|_| {
+                    let (all_in, all_blocked, release) =
+                        (all_in.clone(), all_blocked.clone(), release.clone());
+                    runtime::spawn_blocking(move || {
+                        if all_in.wait().is_leader() {
+                            all_blocked.store(true, Ordering::SeqCst);
+                        }
+                        let released = release.0.lock().unwrap();
+                        drop(
+                            release
+                                .1
+                                .wait_while(released, |released| !*released)
+                                .unwrap(),
+                        );
+                    })
+                })
                 .collect();
-            let before = ticks.load(Ordering::SeqCst);
-            for nap in naps {
-                nap.await.unwrap();
+            for closure in closures {
+                closure.await.unwrap();
             }
-            let during = ticks.load(Ordering::SeqCst) - before;
-            assert!(
-                during > 0,
-                "the async task made no progress while the closures slept"
-            );
-            start.elapsed()
         });
         stop.store(true, Ordering::SeqCst);
-        rt.block_on(ticker).unwrap();
-        assert!(took >= NAP);
-        // Serially they would take 8 naps; in parallel about one.
-        assert!(
-            took < NAP * 4,
-            "8 overlapping naps of {NAP:?} took {took:?}"
-        );
+        assert!(rt.block_on(ticker).unwrap() >= 10);
     });
 }
 

@@ -13,8 +13,12 @@ use runtime::Builder;
 #[test]
 fn drop_cancels_pending_tasks_and_drops_their_futures() {
     within(30, || {
-        let rt = Builder::new().worker_threads(2).build().unwrap();
+        // One worker, so that "every task has finished its first poll" can be waited
+        // for: a task spawned after all of them have started it completes only after
+        // the worker finished those polls (and registered the tasks, task/mod.rs L2).
+        let rt = Builder::new().worker_threads(1).build().unwrap();
         let drops = DropCounter::new();
+        let (polled_tx, polled_rx) = mpsc::channel::<()>();
         let gates: Vec<Gate> = (0..100).map(|_| Gate::new()).collect();
         let handles: Vec<_> = gates
             .iter()
@@ -29,16 +33,23 @@ fn drop_cancels_pending_tasks_and_drops_their_futures() {
         // Plus tasks that wait on nothing at all: only the registry reaches them.
         let forever: Vec<_> = (0..100)
             .map(|_| {
-                let token = drops.token();
+                let (token, polled) = (drops.token(), polled_tx.clone());
                 rt.spawn(async move {
                     let _token = token;
+                    polled.send(()).unwrap();
                     std::future::pending::<()>().await;
                 })
             })
             .collect();
-        assert!(common::eventually(10, || gates
-            .iter()
-            .all(|g| g.has_waiter())));
+        for _ in 0..100 {
+            polled_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        assert!(gates.iter().all(|g| g.has_waiter()));
+        // The barrier: after it, no task is in a poll and every one is registered, so
+        // shutdown reaches all 200 through the registry, not through a queue or a
+        // runner.
+        rt.block_on(rt.spawn(async {})).unwrap();
+        assert_eq!(drops.dropped(), 0);
         drop(rt);
         assert_eq!(drops.dropped(), 200, "every unfinished future was dropped");
         for h in handles.into_iter().chain(forever) {
@@ -91,9 +102,29 @@ fn spawn_through_a_handle_after_shutdown_is_cancelled_at_once() {
 fn shutdown_timeout_returns_although_a_worker_is_stuck() {
     within(30, || {
         let rt = Builder::new().worker_threads(1).build().unwrap();
+        // Tasks waiting on nothing: their first polls finish before the stuck task's
+        // poll starts (one worker), so they are registered and idle at shutdown.
+        let drops = DropCounter::new();
+        let (polled_tx, polled_rx) = mpsc::channel::<()>();
+        let pending: Vec<_> = (0..10)
+            .map(|_| {
+                let (token, polled) = (drops.token(), polled_tx.clone());
+                rt.spawn(async move {
+                    let _token = token;
+                    polled.send(()).unwrap();
+                    std::future::pending::<()>().await;
+                })
+            })
+            .collect();
+        for _ in 0..10 {
+            polled_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        let stuck_drops = DropCounter::new();
+        let stuck_token = stuck_drops.token();
         let (stuck_tx, stuck_rx) = mpsc::channel::<()>();
         let (release_tx, release_rx) = mpsc::channel::<()>();
         let stuck = rt.spawn(async move {
+            let _token = stuck_token;
             stuck_tx.send(()).unwrap();
             // Blocks the worker thread (what a task must never do).
             let _ = release_rx.recv();
@@ -102,10 +133,24 @@ fn shutdown_timeout_returns_although_a_worker_is_stuck() {
         let start = Instant::now();
         rt.shutdown_timeout(Duration::from_millis(200));
         assert!(start.elapsed() < Duration::from_secs(5));
+        // The stuck worker did not stop shutdown from cancelling the idle tasks: their
+        // futures are gone when `shutdown_timeout` returns.
+        assert_eq!(
+            drops.dropped(),
+            10,
+            "shutdown_timeout dropped the pending futures"
+        );
+        for h in pending {
+            assert!(h.is_finished());
+            assert!(runtime::block_on(h).unwrap_err().is_cancelled());
+        }
+        // The running one cannot be dropped under its own poll.
+        assert_eq!(stuck_drops.dropped(), 0);
         release_tx.send(()).unwrap();
         // The stuck task was marked cancelled and its runner finishes it after the poll.
         let res = runtime::block_on(stuck);
         assert!(res.is_ok() || res.unwrap_err().is_cancelled());
+        assert_eq!(stuck_drops.dropped(), 1);
     });
 }
 

@@ -167,24 +167,37 @@ fn spawn_from_inside_a_task_uses_the_current_runtime() {
 
 #[test]
 fn wakes_from_a_foreign_thread_while_the_task_runs_repoll_once() {
-    // A task woken many times while it is being polled is polled again once per
-    // batch of wakes, never concurrently.
+    // A task woken many times from another thread while it is being polled is polled
+    // again once per batch of wakes, never concurrently.
     within(20, || {
         let rt = Builder::new().worker_threads(2).build().unwrap();
         let polls = Arc::new(AtomicUsize::new(0));
         let p = polls.clone();
+        let (waker_tx, waker_rx) = mpsc::channel::<std::task::Waker>();
+        let (woken_tx, woken_rx) = mpsc::channel::<()>();
+        // Not a worker: wakes through the waker it is sent, ten times, then reports.
+        let foreign = std::thread::spawn(move || {
+            let waker = waker_rx.recv().unwrap();
+            for _ in 0..10 {
+                waker.wake_by_ref();
+            }
+            woken_tx.send(()).unwrap();
+        });
         let h = rt.spawn(std::future::poll_fn(move |cx| {
             let n = p.fetch_add(1, Ordering::SeqCst);
             if n == 0 {
-                for _ in 0..10 {
-                    cx.waker().wake_by_ref();
-                }
+                // The first poll lasts until the foreign thread has woken it ten times.
+                waker_tx.send(cx.waker().clone()).unwrap();
+                woken_rx
+                    .recv_timeout(Duration::from_secs(10))
+                    .expect("the foreign thread woke the task");
                 std::task::Poll::Pending
             } else {
                 std::task::Poll::Ready(n)
             }
         }));
         assert_eq!(rt.block_on(h).unwrap(), 1);
+        foreign.join().unwrap();
         assert_eq!(
             polls.load(Ordering::SeqCst),
             2,

@@ -160,10 +160,6 @@ fn a_panicking_closure_still_waits_for_its_tasks() {
 }
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "the runtime's shutdown under Miri: covered by rt_shutdown"
-)]
 fn a_runtime_shut_down_under_a_waiting_scope_ends_it() {
     bounded(Duration::from_secs(60), || {
         let rt = rt();

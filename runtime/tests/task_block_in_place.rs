@@ -12,10 +12,7 @@ use runtime::task::block_in_place;
 use runtime::{Builder, Handle};
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "a timing bound over 1 000 tasks; the hand-over itself runs under Miri in the other tests"
-)]
+#[cfg_attr(miri, ignore = "a time bound over 1 000 tasks")]
 fn small_tasks_complete_while_every_worker_is_in_block_in_place() {
     bounded(Duration::from_secs(60), || {
         let rt = Builder::new().worker_threads(2).build().unwrap();

@@ -348,26 +348,33 @@ fn join_all_keeps_every_result_in_input_order() {
             let wait = gate.wait();
             let counter = DropCounter::new();
             let token = counter.token();
-            let slow = runtime::spawn(async move {
-                wait.await;
-                "slow"
-            });
             let panics = runtime::spawn(async { panic!("boom") });
             let aborted = runtime::spawn(async move {
                 let _token = token;
                 std::future::pending::<&str>().await
             });
-            let fast = runtime::spawn(async { "fast" });
             aborted.abort();
-            let all = join_all(vec![slow, panics, aborted, fast]);
-            // The failures are already in; the slow task still gets awaited.
+            let slow = runtime::spawn(async move {
+                wait.await;
+                "slow"
+            });
+            let fast = runtime::spawn(async { "fast" });
+            // Both failures are final before `join_all` first looks at them.
+            while !(panics.is_finished() && aborted.is_finished()) {
+                runtime::task::yield_now().await;
+            }
+            let mut all = pin!(join_all(vec![panics, aborted, slow, fast]));
+            // One poll: `join_all` takes in both failures and then waits for the slow
+            // task, which cannot finish before the gate opens. A `join_all` that
+            // cancelled the rest on a failure would have aborted it by now.
+            assert!(poll_fn(|cx| Poll::Ready(all.as_mut().poll(cx).is_pending())).await);
             gate.open();
             let results = all.await;
             assert_eq!(results.len(), 4);
-            assert_eq!(*results[0].as_ref().unwrap(), "slow");
-            let panic = results[1].as_ref().unwrap_err();
+            let panic = results[0].as_ref().unwrap_err();
             assert!(panic.is_panic());
-            assert!(results[2].as_ref().unwrap_err().is_cancelled());
+            assert!(results[1].as_ref().unwrap_err().is_cancelled());
+            assert_eq!(*results[2].as_ref().unwrap(), "slow");
             assert_eq!(*results[3].as_ref().unwrap(), "fast");
             assert_eq!(counter.dropped(), 1);
         });

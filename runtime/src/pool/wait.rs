@@ -396,6 +396,7 @@ impl<T> Slot<T> {
 pub(super) fn after_release<T>(pool: &LendingPool<T>, slot: &Slot<T>) {
     // PR2: orders our unlock before the loads of `waiting` below against a waiter's
     // register-then-try (PW1, PW2); see "Why no waiter sleeps" above.
+    #[cfg(not(loom_broken = "pool_wake"))]
     fence(Ordering::SeqCst);
     if !slot.queue.wake(|kind| slot.can_serve(kind)) {
         pool.any.wake(|kind| slot.can_serve(kind));

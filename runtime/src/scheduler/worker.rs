@@ -534,6 +534,7 @@ impl Core {
         // SeqCst fence: the rescan below must not be ordered before the announcement
         // (idle.rs: the Dekker argument against a concurrent push).
         fence(Ordering::SeqCst);
+        #[cfg(not(loom_broken = "park_rescan"))]
         if shared.has_work() || shared.is_shutdown() {
             self.is_searching.set(shared.idle.unpark_self(self.index));
             return;

@@ -190,7 +190,13 @@ impl State {
         // Rule R3: the `Notified` is the only reference (no handle, waker or registry
         // entry exists), so nobody else can touch the word: no CAS needed.
         let s = self.load();
-        if s.ref_count() == 1 && !s.is_running() && !s.is_complete() {
+        #[cfg(not(loom_broken = "r3_store"))]
+        let alone = s.ref_count() == 1;
+        // Planted bug (loom-tests docs): R3 with a second reference alive, whose holder's
+        // concurrent CAS the plain store below then erases.
+        #[cfg(loom_broken = "r3_store")]
+        let alone = s.ref_count() <= 2;
+        if alone && !s.is_running() && !s.is_complete() {
             debug_assert!(s.is_notified(), "a queued task has NOTIFIED set: {s:?}");
             let mut next = s;
             next.unset(NOTIFIED);
@@ -257,12 +263,11 @@ impl State {
         const DELTA: usize = RUNNING | COMPLETE;
         // AcqRel: Release publishes the stored output to the `JoinHandle` that will see
         // COMPLETE; Acquire sees the join waker the handle stored before JOIN_WAKER.
-        #[cfg(not(loom_broken))]
+        #[cfg(not(loom_broken = "complete_order"))]
         let order = Ordering::AcqRel;
-        // Deliberately wrong, to prove the loom models can fail (loom-tests docs): the
-        // output is no longer published, so a joiner that sees COMPLETE races with the
-        // completer's write of the stage. Never set outside that check.
-        #[cfg(loom_broken)]
+        // Planted bug (loom-tests docs): the output is no longer published, so a joiner
+        // that sees COMPLETE races with the completer's write of the stage.
+        #[cfg(loom_broken = "complete_order")]
         let order = Ordering::Relaxed;
         let prev = Snapshot(self.val.fetch_xor(DELTA, order));
         debug_assert!(prev.is_running() && !prev.is_complete(), "{prev:?}");
@@ -362,10 +367,12 @@ impl State {
     /// waker (rule J2 → J1). Fails if the task completed first.
     pub(super) fn unset_join_waker_bit(&self) -> Result<(), Snapshot> {
         self.fetch_update(|mut s| {
-            debug_assert!(s.is_join_interested() && s.is_join_waker_set());
+            debug_assert!(s.is_join_interested());
             if s.is_complete() {
+                // The completer may already have cleared JOIN_WAKER (rule J3).
                 return (Err(s), None);
             }
+            debug_assert!(s.is_join_waker_set());
             s.unset(JOIN_WAKER);
             (Ok(()), Some(s))
         })
@@ -394,6 +401,9 @@ impl State {
         }
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running() && !s.is_complete(), "{s:?}");
+            // Planted bug (loom-tests docs): the fast path drops a registered join waker.
+            #[cfg(loom_broken = "fast_complete")]
+            s.unset(JOIN_WAKER);
             if s.is_join_waker_set() || (output_stored && !s.is_join_interested()) {
                 return (Err(()), None);
             }
@@ -685,6 +695,25 @@ mod tests {
         );
         let after = state.load();
         assert!(!after.is_join_interested() && after.is_complete());
+    }
+
+    #[test]
+    fn replacing_the_join_waker_after_the_completer_cleared_it() {
+        // Issue 11, item 13: the completer woke the waker and cleared JOIN_WAKER (J3)
+        // before the handle, which last saw the task incomplete, tries to take the
+        // field back (J2). The handle must learn that the task completed, not trip a
+        // debug assertion that JOIN_WAKER is still set.
+        let state = State::new();
+        assert!(state.set_join_waker_bit().is_ok());
+        assert_eq!(state.transition_to_running(), TransitionToRunning::Success);
+        assert!(state.transition_to_complete().is_join_waker_set());
+        assert!(!state
+            .unset_join_waker_bit_after_complete()
+            .is_join_waker_set());
+        let seen = state
+            .unset_join_waker_bit()
+            .expect_err("the task completed");
+        assert!(seen.is_complete() && !seen.is_join_waker_set());
     }
 
     #[test]
