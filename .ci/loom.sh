@@ -39,8 +39,10 @@ trap 'rm -f "$log"' EXIT
 #                   so that model runs at 2)
 #   pool_wake       pool/wait.rs, after_release: no SeqCst fence (R2) between the unlock
 #                   and the read of `waiting`
-#   credits         scheduler/worker.rs, return_task_ref: a freed task's reference is
-#                   neither kept as a credit nor given back
+#   credits         scheduler/runtime_ref.rs, Credits::give_back: a freed task's
+#                   reference is neither kept as a credit nor given back
+#   lifo_take       scheduler/lifo.rs, LifoSlot::take: the owner claims the task with a
+#                   load and a store, not a swap, so a thief may take it too
 PLANTS=(
   "complete_order task join_waker_replaced_vs_complete"
   "fast_complete task join_waker_vs_complete"
@@ -48,6 +50,7 @@ PLANTS=(
   "park_rescan scheduler spawn_vs_park_two_workers"
   "pool_wake pool a_release_racing_a_registration_wakes_the_waiter"
   "credits scheduler task_refs_outlive_the_runtime"
+  "lifo_take lifo owner_take_vs_steal"
 )
 
 if [ "${1:-}" = "--broken" ]; then

@@ -50,7 +50,7 @@ pub mod task {
     }
 
     /// A task taken out of the run queue: the real `Notified` reference.
-    pub struct Queued(Notified);
+    pub struct Queued(pub(crate) Notified);
 
     impl Queued {
         /// Polls (or cancels) the task: the real harness, consuming the reference.
@@ -321,6 +321,52 @@ pub mod time {
     impl fmt::Debug for Entered {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("Entered")
+        }
+    }
+}
+
+/// A worker's LIFO slot (scheduler/lifo.rs), alone: its owner's `replace` and `take`
+/// against a thief's `steal` (the monitor's, worker.rs rule M2).
+pub mod lifo {
+    use std::fmt;
+
+    use super::task::Queued;
+    use crate::scheduler::lifo::LifoSlot;
+
+    /// The real `LifoSlot`, holding tasks of a test [`Scheduler`](super::task::Scheduler).
+    pub struct Slot(LifoSlot);
+
+    impl Slot {
+        /// An empty slot.
+        pub fn new() -> Slot {
+            Slot(LifoSlot::new())
+        }
+
+        /// Owner only: puts `task` in, returning the task it held (unless stolen).
+        pub fn replace(&self, task: Queued) -> Option<Queued> {
+            self.0.replace(task.0).map(Queued)
+        }
+
+        /// Owner only: takes the task out.
+        pub fn take(&self) -> Option<Queued> {
+            self.0.take().map(Queued)
+        }
+
+        /// Any thread: takes the task out.
+        pub fn steal(&self) -> Option<Queued> {
+            self.0.steal().map(Queued)
+        }
+    }
+
+    impl Default for Slot {
+        fn default() -> Slot {
+            Slot::new()
+        }
+    }
+
+    impl fmt::Debug for Slot {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Slot")
         }
     }
 }

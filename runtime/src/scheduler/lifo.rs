@@ -50,7 +50,18 @@ impl LifoSlot {
         if self.task.load(Ordering::Relaxed).is_null() {
             return None;
         }
-        self.steal()
+        #[cfg(not(loom_broken = "lifo_take"))]
+        let task = self.steal();
+        // Planted bug: the owner claims the task with a load and a store, so a thief's
+        // swap in between takes the same task too.
+        #[cfg(loom_broken = "lifo_take")]
+        let task = {
+            let task = self.task.load(Ordering::Acquire);
+            self.task.store(ptr::null_mut(), Ordering::Relaxed);
+            // SAFETY: none, on purpose: the model must catch the double take.
+            NonNull::new(task).map(|p| unsafe { Notified::from_raw_owned(p) })
+        };
+        task
     }
 
     /// Any thread: takes the task out of the slot.
