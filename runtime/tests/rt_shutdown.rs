@@ -133,20 +133,18 @@ fn shutdown_timeout_returns_although_a_worker_is_stuck() {
         let start = Instant::now();
         rt.shutdown_timeout(Duration::from_millis(200));
         assert!(start.elapsed() < Duration::from_secs(5));
-        // The stuck worker did not stop shutdown from cancelling the idle tasks: their
-        // futures are gone when `shutdown_timeout` returns.
-        assert_eq!(
-            drops.dropped(),
-            10,
-            "shutdown_timeout dropped the pending futures"
-        );
-        for h in pending {
-            assert!(h.is_finished());
-            assert!(runtime::block_on(h).unwrap_err().is_cancelled());
-        }
+        // The caller runs no task's destructor (README, "Failure model"): with the only
+        // worker stuck, nothing has cancelled the idle tasks yet.
+        assert_eq!(drops.dropped(), 0, "shutdown_timeout ran no destructor itself");
         // The running one cannot be dropped under its own poll.
         assert_eq!(stuck_drops.dropped(), 0);
         release_tx.send(()).unwrap();
+        // Freed, the worker finishes its poll and then cancels everything it can reach,
+        // on its own thread: the registered idle tasks among them.
+        for h in pending {
+            assert!(runtime::block_on(h).unwrap_err().is_cancelled());
+        }
+        assert_eq!(drops.dropped(), 10, "the worker dropped the pending futures");
         // The stuck task was marked cancelled and its runner finishes it after the poll.
         let res = runtime::block_on(stuck);
         assert!(res.is_ok() || res.unwrap_err().is_cancelled());
