@@ -135,7 +135,11 @@ fn shutdown_timeout_returns_although_a_worker_is_stuck() {
         assert!(start.elapsed() < Duration::from_secs(5));
         // The caller runs no task's destructor (README, "Failure model"): with the only
         // worker stuck, nothing has cancelled the idle tasks yet.
-        assert_eq!(drops.dropped(), 0, "shutdown_timeout ran no destructor itself");
+        assert_eq!(
+            drops.dropped(),
+            0,
+            "shutdown_timeout ran no destructor itself"
+        );
         // The running one cannot be dropped under its own poll.
         assert_eq!(stuck_drops.dropped(), 0);
         release_tx.send(()).unwrap();
@@ -144,7 +148,11 @@ fn shutdown_timeout_returns_although_a_worker_is_stuck() {
         for h in pending {
             assert!(runtime::block_on(h).unwrap_err().is_cancelled());
         }
-        assert_eq!(drops.dropped(), 10, "the worker dropped the pending futures");
+        assert_eq!(
+            drops.dropped(),
+            10,
+            "the worker dropped the pending futures"
+        );
         // The stuck task was marked cancelled and its runner finishes it after the poll.
         let res = runtime::block_on(stuck);
         assert!(res.is_ok() || res.unwrap_err().is_cancelled());

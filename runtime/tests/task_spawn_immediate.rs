@@ -151,7 +151,7 @@ fn outside_a_runtime_it_panics_with_a_clear_message() {
     let err = std::panic::catch_unwind(|| runtime::spawn_immediate(async {})).unwrap_err();
     let msg = err.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(
-        msg.contains("spawn_immediate called outside a runtime"),
+        msg.contains("runtime::spawn_immediate") && msg.contains("called outside a runtime"),
         "{msg}"
     );
 }
