@@ -5,39 +5,16 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::bounded;
 use runtime::Builder;
 
-struct Counting;
-
-/// Bytes allocated and not yet freed, process-wide.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-// (`realloc` and `alloc_zeroed` keep their default bodies, which call these two.)
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // Relaxed: a statistic; the test reads it only after the threads that allocate
-        // have exited (joined, or seen gone from /proc), which orders their updates.
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Relaxed: as in `alloc`.
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: `ptr` came from `System.alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 
 const RUNTIMES: usize = 500;
 
@@ -125,7 +102,7 @@ fn five_hundred_runtimes_leave_no_threads_fds_or_heap_behind() {
         }
         assert!(settles(|| ours() == 0), "the warm-up's threads exit");
         let (threads0, fds0) = (threads(), fds());
-        let heap0 = LIVE.load(Ordering::SeqCst);
+        let heap0 = counting_alloc::live();
 
         for i in 0..RUNTIMES {
             one_runtime(i);
@@ -154,7 +131,7 @@ fn five_hundred_runtimes_leave_no_threads_fds_or_heap_behind() {
         // a runtime makes per thread (a worker's join handle state, 56 bytes) leaked
         // 56 KB in total when tried, and one leaked task keeps its runtime's shared
         // state (about 7 KB) alive, 3.5 MB in total.
-        let grown = LIVE.load(Ordering::SeqCst) - heap0;
+        let grown = counting_alloc::live() - heap0;
         assert!(
             grown < 16 * 1024,
             "live heap grew by {grown} bytes over {RUNTIMES} runtimes"

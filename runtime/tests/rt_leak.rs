@@ -1,29 +1,11 @@
 //! No task allocation outlives its runtime: a counting allocator sees the live heap
 //! return to the same size after each build/spawn/drop cycle.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
-struct Counting;
-
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards to the system allocator unchanged; only counts bytes.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: same layout contract as our caller's.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: `ptr` came from `alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 
 /// What a leaked pending task weighs at least: its future holds an array this large.
 /// The live heap moves by up to about 15 KB between cycles without any leak (buffers
@@ -84,14 +66,14 @@ fn task_allocations_are_freed() {
     // Half of `cycle`'s tasks stay pending (and hold `PENDING_BUF` each).
     let (tasks, worker_tasks) = if cfg!(miri) { (20, 20) } else { (400, 2000) };
     cycle(tasks); // warm-up: thread-locals, lazily allocated globals
-    let base = LIVE.load(Ordering::SeqCst);
+    let base = counting_alloc::live();
     for _ in 0..5 {
         cycle(tasks);
     }
     for _ in 0..5 {
         cycle_on_workers(worker_tasks);
     }
-    let grown = LIVE.load(Ordering::SeqCst) - base;
+    let grown = counting_alloc::live() - base;
     // One leaked pending task weighs over `PENDING_BUF`.
     assert!(
         grown < PENDING_BUF as isize,

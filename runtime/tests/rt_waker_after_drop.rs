@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::task::{Poll, Waker};
 use std::time::Duration;
@@ -15,32 +14,11 @@ use std::time::Duration;
 use common::bounded;
 use runtime::Builder;
 
-struct Counting;
-
-/// Bytes allocated and not yet freed, process-wide.
-static LIVE: AtomicIsize = AtomicIsize::new(0);
-
-// SAFETY: forwards every call to the system allocator unchanged; only counts bytes.
-// (`realloc` and `alloc_zeroed` keep their default bodies, which call these two.)
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // Relaxed: a statistic; the test reads it after joining every thread that
-        // allocates (the runtime's workers), which orders those updates before the read.
-        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: the caller's layout contract is forwarded unchanged.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // Relaxed: as in `alloc`.
-        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        // SAFETY: `ptr` came from `System.alloc` above with this layout.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
+#[path = "common/counting_alloc.rs"]
+mod counting_alloc;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
+static ALLOC: counting_alloc::Counting = counting_alloc::Counting;
 
 /// Counts its drops.
 struct Token(Arc<AtomicUsize>);
@@ -139,11 +117,11 @@ fn wakers_used_after_the_runtime_is_gone_free_their_tasks() {
     let grown = bounded(Duration::from_secs(60), move || {
         // Warm-up: thread-locals and lazily allocated globals of std and the runtime.
         cycle(tasks);
-        let base = LIVE.load(Ordering::SeqCst);
+        let base = counting_alloc::live();
         for _ in 0..cycles {
             cycle(tasks);
         }
-        LIVE.load(Ordering::SeqCst) - base
+        counting_alloc::live() - base
     });
     // Tolerance 48 KiB. A cycle leaves nothing behind by design (every thread it starts
     // is joined before the count is read), but crossbeam-epoch (under crossbeam-deque)
