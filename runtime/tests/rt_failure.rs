@@ -23,25 +23,41 @@ use runtime::{Builder, Handle};
 const CHILD_ENV: &str = "RT_FAILURE_CHILD";
 
 /// Runs test `name` of this binary in a child process (where `child_case(name)` is
-/// true) and asserts that it exits successfully within `limit`.
+/// true) and asserts that it exits successfully within `limit`. The child's output goes
+/// to a file, shown on failure (not to this process's output, where its own test
+/// summary would be counted as this binary's).
 fn run_in_child(name: &str, limit: Duration) {
     let exe = std::env::current_exe().expect("the test binary's path");
+    let log_path =
+        std::env::temp_dir().join(format!("rt_failure-{}-{name}.log", std::process::id()));
+    let log = std::fs::File::create(&log_path).expect("create the child's log");
     let mut child = Command::new(exe)
         .args(["--exact", name, "--nocapture", "--test-threads", "1"])
         .env(CHILD_ENV, name)
+        .stdout(log.try_clone().expect("the log, twice"))
+        .stderr(log)
         .spawn()
         .expect("start the child test process");
     let deadline = Instant::now() + limit;
-    loop {
+    let status = loop {
         if let Some(status) = child.try_wait().expect("wait for the child") {
-            assert!(status.success(), "child case `{name}` failed: {status}");
-            return;
+            break Some(status);
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("child case `{name}` did not finish within {limit:?}");
+            let _ = child.wait();
+            break None;
         }
         std::thread::sleep(Duration::from_millis(10));
+    };
+    let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let _ = std::fs::remove_file(&log_path);
+    match status {
+        Some(status) => assert!(
+            status.success(),
+            "child case `{name}` failed: {status}\n{output}"
+        ),
+        None => panic!("child case `{name}` did not finish within {limit:?}\n{output}"),
     }
 }
 
