@@ -137,14 +137,6 @@ pub(crate) fn take_core() -> Option<StdArc<Core>> {
         .flatten()
 }
 
-/// Whether this thread still drives `core` (after a poll that may have lent it).
-#[inline]
-pub(crate) fn drives(core: &Core) -> bool {
-    CONTEXT
-        .try_with(|cx| cx.core.get() == Some(NonNull::from(core)))
-        .unwrap_or(false)
-}
-
 /// Runs `f` with this thread's worker core, if it is a worker.
 #[inline]
 pub(crate) fn with_core<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {

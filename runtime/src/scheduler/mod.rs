@@ -52,8 +52,9 @@ struct ExitState {
 pub(crate) struct Remote {
     pub(crate) stealer: Stealer<Notified>,
     /// The worker's LIFO slot; others take from it only when the worker is stuck
-    /// (worker.rs, the monitor).
-    pub(crate) lifo: lifo::LifoSlot,
+    /// (worker.rs, the monitor). On its own cache line: its worker writes it for
+    /// nearly every task, and `stealer` and `parker` are written by others.
+    pub(crate) lifo: CachePadded<lifo::LifoSlot>,
     pub(crate) parker: Parker,
     pub(crate) counters: CachePadded<WorkerCounters>,
 }
@@ -116,7 +117,7 @@ impl Scheduler {
                 .into_iter()
                 .map(|stealer| Remote {
                     stealer,
-                    lifo: lifo::LifoSlot::new(),
+                    lifo: CachePadded::new(lifo::LifoSlot::new()),
                     parker: Parker::new(),
                     counters: CachePadded::new(WorkerCounters::default()),
                 })

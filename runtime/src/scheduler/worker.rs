@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use super::runtime_ref::Credits;
 use super::Scheduler;
 use crate::context;
-use crate::sync::{fence, Arc, Ordering, StdArc, Steal, Worker};
+use crate::sync::{fence, Arc, AtomicUsize, Ordering, StdArc, Steal, Worker};
 use crate::task::alloc::{BlockCache, TaskCache};
 use crate::task::{Notified, Reason};
 
@@ -133,6 +133,12 @@ pub(crate) struct Core {
     /// Whether the core is in its loop (not starting, not in its part of shutdown):
     /// only then may `block_in_place` lend it (rule B2).
     in_loop: Cell<bool>,
+    /// `&shared.remotes[index]`, kept so the hot path does not index for it.
+    remote: std::ptr::NonNull<super::Remote>,
+    /// How many times the core was lent (rule B3): each driver remembers the count it
+    /// started with and checks it after every poll. An atomic because a thread that
+    /// lent the core reads it while the new driver may lend it again.
+    lends: AtomicUsize,
 }
 
 // SAFETY: rule B1 (`block_in_place`): one thread at a time drives a core and touches
@@ -146,8 +152,10 @@ unsafe impl Sync for Core {}
 
 /// Runs worker `index` on the current thread until shutdown.
 pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>) {
+    let remote = std::ptr::NonNull::from(&shared.remotes[index]);
     let core = StdArc::new(Core {
         index,
+        remote,
         shared,
         local,
         polls_since_check: Cell::new(0),
@@ -162,6 +170,7 @@ pub(crate) fn run(shared: Arc<Scheduler>, index: usize, local: Worker<Notified>)
         credits: Credits::new(),
         accepting: Cell::new(true),
         in_loop: Cell::new(false),
+        lends: AtomicUsize::new(0),
     });
     drive(core);
 }
@@ -180,7 +189,12 @@ fn drive(core: StdArc<Core>) {
     );
     run_hook(shared.config.on_thread_start.as_ref());
     core.in_loop.set(true);
-    if core.run_loop() == Driving::Lent {
+    // Rule B3: the lends this thread has seen; a poll after which the count moved lent
+    // the core away.
+    // Relaxed: the lender's increment happens before this thread started (the spawn),
+    // and after that only this thread, while it drives, increments it.
+    let lends = core.lends.load(Ordering::Relaxed);
+    if core.run_loop(lends) == Driving::Lent {
         // Another thread drives the core now; this one only finished the poll that
         // lent it, and touches the core no more.
         run_hook(shared.config.on_thread_stop.as_ref());
@@ -223,8 +237,9 @@ enum Driving {
 ///   on), then starts the new thread, which drives the core from its loop as a
 ///   worker would; the spawn hands the core over (happens-before).
 /// - **B3.** After `f`, the poll that lent the core goes on without one. When it
-///   returns, the old driver sees it no longer drives (`context::drives`, checked
-///   after every poll) and leaves the worker loop without touching the core again.
+///   returns, the old driver sees it no longer drives (the core's `lends` count moved
+///   since it started driving: one relaxed load after every poll) and leaves the
+///   worker loop without touching the core again.
 ///   Its thread ends. Shutdown does not wait for it (it may still be in `f`, which
 ///   is a blocking call like a `spawn_blocking` closure); it joins the threads that
 ///   drove the cores through their exit.
@@ -237,7 +252,12 @@ pub(crate) fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
         let lendable = context::with_core(|core| core.is_some_and(|core| core.in_loop.get()));
         if lendable {
             if let Some(core) = context::take_core() {
+                // Rule B3, before the new driver can start. Relaxed: the spawn orders
+                // it before the new driver's first read.
+                core.lends.fetch_add(1, Ordering::Relaxed);
                 if let Err(core) = lend(core) {
+                    // Nobody else saw the count: take the core and the count back.
+                    core.lends.fetch_sub(1, Ordering::Relaxed);
                     context::set_core(core);
                 }
             }
@@ -304,12 +324,12 @@ impl Core {
         &self.credits
     }
 
-    fn run_loop(&self) -> Driving {
+    fn run_loop(&self, lends: usize) -> Driving {
         while !self.shared.is_shutdown() {
             let driving = if let Some(task) = self.next_task() {
-                self.run_task(task)
+                self.run_task(task, lends)
             } else if let Some(task) = self.steal_work() {
-                self.run_task(task)
+                self.run_task(task, lends)
             } else {
                 self.park();
                 Driving::Still
@@ -394,13 +414,13 @@ impl Core {
         }
     }
 
-    fn run_task(&self, task: Notified) -> Driving {
+    fn run_task(&self, task: Notified, lends: usize) -> Driving {
         if self.is_searching.replace(false) && self.shared.idle.transition_worker_from_searching() {
             // The last searcher found work: there may be more, so wake a worker to
             // keep searching (idle.rs, rule 2).
             self.shared.notify_parked();
         }
-        if self.poll(task) == Driving::Lent {
+        if self.poll(task, lends) == Driving::Lent {
             return Driving::Lent;
         }
         let mut lifo_polls = 0;
@@ -410,19 +430,23 @@ impl Core {
                 break;
             }
             lifo_polls += 1;
-            if self.poll(next) == Driving::Lent {
+            if self.poll(next, lends) == Driving::Lent {
                 return Driving::Lent;
             }
         }
         Driving::Still
     }
 
-    fn poll(&self, task: Notified) -> Driving {
+    fn poll(&self, task: Notified, lends: usize) -> Driving {
         self.counters().polls.incr(1);
         self.polls_since_check.set(self.polls_since_check.get() + 1);
         task.run();
         // Rule B3: the poll may have lent this core to another thread.
-        if context::drives(self) {
+        // Relaxed: only a driver increments `lends`; if this thread did, it sees its own
+        // write; if the count moved by another thread, that one drives since this
+        // thread's lend (and this thread, no driver, must see the move, which it does:
+        // its own increment came first in the count's modification order).
+        if self.lends.load(Ordering::Relaxed) == lends {
             Driving::Still
         } else {
             Driving::Lent
@@ -431,11 +455,19 @@ impl Core {
 
     /// The task woken most recently by a task on this worker: runs next.
     fn lifo(&self) -> &super::lifo::LifoSlot {
-        &self.shared.remotes[self.index].lifo
+        &self.remote().lifo
     }
 
     fn counters(&self) -> &crate::metrics::WorkerCounters {
-        &self.shared.remotes[self.index].counters
+        &self.remote().counters
+    }
+
+    /// This worker's `Remote`, without indexing `remotes` on every access.
+    #[inline]
+    fn remote(&self) -> &super::Remote {
+        // SAFETY: `remote` points into `shared.remotes` (a boxed slice, never resized),
+        // and `self.shared` keeps that `Scheduler` alive as long as `self`.
+        unsafe { self.remote.as_ref() }
     }
 
     /// Counts a spawn made on this worker's thread (`spawn_immediate`).
