@@ -730,3 +730,71 @@ fn a_sleep_outside_a_runtime_with_a_panicking_waker_does_not_kill_the_global_tim
             .expect("the global timer stopped firing after a waker panicked in it");
     });
 }
+
+#[test]
+fn a_panicking_shared_awaiter_waker_does_not_strand_the_other_awaiters() {
+    bounded(LIMIT, || {
+        let rt = rt(2);
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let task = rt.spawn(async move {
+            runtime::task::block_in_place(|| release_rx.recv().unwrap());
+            7
+        });
+        let shared = task.shared();
+        // The first awaiter registered is a foreign one whose waker panics.
+        let hostile = Arc::new(PanickingWaker::default());
+        let mut first = shared.clone();
+        assert!(poll_once(&mut first, &Waker::from(hostile.clone())).is_pending());
+        // Real tasks await the same result after it.
+        let (polled_tx, polled_rx) = mpsc::channel();
+        let others: Vec<_> = (0..3)
+            .map(|_| {
+                let mut s = shared.clone();
+                let polled = polled_tx.clone();
+                rt.spawn(std::future::poll_fn(move |cx| {
+                    let poll = Pin::new(&mut s).poll(cx);
+                    let _ = polled.send(());
+                    poll
+                }))
+            })
+            .collect();
+        for _ in 0..3 {
+            polled_rx.recv_timeout(Duration::from_secs(10)).unwrap();
+        }
+        release_tx.send(()).unwrap();
+        // The hostile waker panicked (caught), and every other awaiter was woken.
+        for h in others {
+            assert_eq!(rt.block_on(h).unwrap().unwrap(), 7);
+        }
+        assert_eq!(hostile.wakes(), 1);
+    });
+}
+
+#[test]
+fn a_panicking_pool_waiter_waker_does_not_unwind_out_of_a_guard_drop() {
+    bounded(LIMIT, || {
+        let pool = runtime::pool::LendingPool::new(vec![0u32]);
+        let guard = pool.try_borrow_mut(0).unwrap();
+        let hostile = Arc::new(PanickingWaker::default());
+        let mut waiter = Box::pin(pool.borrow_mut(0));
+        assert!(waiter
+            .as_mut()
+            .poll(&mut Context::from_waker(&Waker::from(hostile.clone())))
+            .is_pending());
+        // Releasing the item wakes the waiter: its waker panics, which must stay
+        // out of the releasing code (a drop, here; during an unwind it would abort).
+        let released = panic::catch_unwind(AssertUnwindSafe(|| drop(guard)));
+        assert!(
+            released.is_ok(),
+            "the waker's panic escaped the guard's drop"
+        );
+        assert_eq!(hostile.wakes(), 1);
+        // The waiter was handed the item: its next poll gets it.
+        let got = waiter
+            .as_mut()
+            .poll(&mut Context::from_waker(&Waker::from(Arc::new(
+                PanickingWaker::default(),
+            ))));
+        assert!(matches!(got, Poll::Ready(Ok(_))));
+    });
+}

@@ -292,7 +292,9 @@ impl WaitQueue {
             self.notify(&mut entries, &can_serve, &mut wakers);
             self.is_handed(&entries)
         };
-        wakers.into_iter().for_each(Waker::wake);
+        // Wakers are user code: one that panics must not unwind into the guard's
+        // drop that released the item, nor keep the others from being woken.
+        wakers.into_iter().for_each(crate::task::waker::wake_caught);
         handed
     }
 
@@ -373,7 +375,9 @@ impl WaitQueue {
             handed = self.is_handed(&entries);
         }
         drop(removed);
-        wakers.into_iter().for_each(Waker::wake);
+        // Wakers are user code: one that panics must not unwind into the guard's
+        // drop that released the item, nor keep the others from being woken.
+        wakers.into_iter().for_each(crate::task::waker::wake_caught);
         handed
     }
 }

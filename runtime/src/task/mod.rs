@@ -153,7 +153,7 @@ mod registry;
 mod shared;
 mod state;
 mod task_local;
-mod waker;
+pub(crate) mod waker;
 mod yield_now;
 
 use std::ptr::NonNull;

@@ -112,7 +112,8 @@ impl Wake for Notify {
             waiters.slots.iter_mut().filter_map(Option::take).collect()
         };
         for waker in woken {
-            waker.wake();
+            // User code: one that panics must not keep the others from being woken.
+            super::waker::wake_caught(waker);
         }
     }
 }

@@ -78,3 +78,11 @@ unsafe fn drop_waker(ptr: *const ()) {
         unsafe { (header.vtable.dealloc)(raw(ptr)) };
     }
 }
+
+/// Wakes a waker that is user code (a sleep's, a pool waiter's, a `Shared` awaiter's):
+/// a panic in it is reported by the panic hook, like a task's, and goes no further.
+/// So it cannot kill the thread that wakes (a worker, the timer thread), unwind out
+/// of a guard's `drop`, or keep the other wakers of the same batch from being woken.
+pub(crate) fn wake_caught(waker: Waker) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
+}

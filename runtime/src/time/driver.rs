@@ -177,7 +177,7 @@ impl Timer {
         let fired = due.len();
         // Wakers are user code: never called under the lock.
         for waker in due {
-            wake_caught(waker);
+            crate::task::waker::wake_caught(waker);
         }
         fired
     }
@@ -209,7 +209,7 @@ impl Timer {
             std::mem::take(&mut inner.entries)
         };
         for (_, waker) in entries {
-            wake_caught(waker);
+            crate::task::waker::wake_caught(waker);
         }
     }
 
@@ -301,12 +301,4 @@ impl Global {
             self.parker.park(deadline);
         }
     }
-}
-
-/// Wakes a sleep's waker, which is user code: a panic in it is reported by the panic
-/// hook, like a task's, and goes no further, so it can neither kill the thread that
-/// fires timers (a worker, or the global timer thread) nor keep the other due
-/// wakers from being woken.
-fn wake_caught(waker: std::task::Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
 }
