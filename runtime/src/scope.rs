@@ -209,10 +209,11 @@ impl<'scope, 'env> Scope<'scope, 'env> {
             _running: Running(self.state.clone()),
         };
         let boxed: Pin<Box<dyn Future<Output = ()> + Send + 'scope>> = Box::pin(task);
-        // SAFETY: rule S3: only the lifetime changes (same trait object, same layout),
-        // and the future is dropped before `scope` returns (rules S1, S2), so nothing
-        // it borrows for `'scope` is used after `'scope` ends. The runtime never holds
-        // the future past its drop: the task cell keeps only its `()` output.
+        // Rule S3: only the lifetime changes (same trait object, same layout), and the
+        // future is dropped before `scope` returns (rules S1, S2), so nothing it
+        // borrows for `'scope` is used after `'scope` ends. The runtime never holds the
+        // future past its drop: the task cell keeps only its `()` output.
+        // SAFETY: rule S3, just above.
         let boxed: Pin<Box<dyn Future<Output = ()> + Send + 'static>> =
             unsafe { std::mem::transmute(boxed) };
         let join = self.handle.spawn(boxed);

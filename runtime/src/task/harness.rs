@@ -347,10 +347,12 @@ where
 
     fn dealloc(self) {
         let cell = self.cell.as_ptr();
-        // SAFETY: the reference count reached zero, so nothing else can reach the cell,
-        // which `new_task` wrote into a block from `alloc::allocate::<Cell<F, S>>()`.
-        // Every field but the scheduler handle is dropped in place; the handle is
-        // moved out (read once, never dropped in place) and frees the block, once.
+        // The reference count reached zero, so nothing else can reach the cell, which
+        // `new_task` wrote into a block from `alloc::allocate::<Cell<F, S>>()`. Every
+        // field but the scheduler handle is dropped in place; the handle is moved out
+        // (read once, never dropped in place) and frees the block, once.
+        // SAFETY: as just said: the cell is ours alone, each field is dropped or moved
+        // out exactly once.
         let scheduler = unsafe {
             std::ptr::drop_in_place(std::ptr::addr_of_mut!((*cell).stage));
             std::ptr::drop_in_place(std::ptr::addr_of_mut!((*cell).join_waker));
