@@ -28,7 +28,8 @@
 //! | `r3_store` | `task/state.rs`, `transition_to_running` | the rule-R3 plain store taken while a second reference is alive, erasing its holder's CAS | `task::join_handle_drop_vs_complete` |
 //! | `park_rescan` | `scheduler/worker.rs`, `park` | no rescan after announcing the park | `scheduler::spawn_vs_park_two_workers` (deadlock; needs preemption bound 2) |
 //! | `pool_wake` | `pool/wait.rs`, `after_release` | no `SeqCst` fence between the unlock and the read of `waiting` | `pool::a_release_racing_a_registration_wakes_the_waiter` (deadlock) |
-//! | `credits` | `scheduler/worker.rs`, `return_task_ref` | a freed task's reference is neither kept as a credit nor given back | `scheduler::task_refs_outlive_the_runtime` |
+//! | `credits` | `scheduler/runtime_ref.rs`, `Credits::give_back` | a freed task's reference is neither kept as a credit nor given back | `scheduler::task_refs_outlive_the_runtime` |
+//! | `lifo_take` | `scheduler/lifo.rs`, `LifoSlot::take` | the owner claims the task with a load and a store, not a swap, so a thief may take it too | `lifo::owner_take_vs_steal` (the task state word's debug assertion) |
 //!
 //! `.ci/loom.sh --broken` (run by CI) rebuilds the runtime once per plant, runs the
 //! model that must catch it, and fails unless every plant is caught. The ordinary run
