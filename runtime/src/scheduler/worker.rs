@@ -88,16 +88,30 @@ struct ParkPlan<'a> {
     monitor: Option<crate::sync::MutexGuard<'a, Monitor>>,
 }
 
-/// What the monitor saw at its last tick: each worker's poll counter.
+/// What the monitor saw at its last tick: each worker's poll counter, and when.
 pub(crate) struct Monitor {
     seen: Vec<Option<u64>>,
+    last_tick: Option<Instant>,
 }
 
 impl Monitor {
     pub(crate) fn new(workers: usize) -> Monitor {
         Monitor {
             seen: vec![None; workers],
+            last_tick: None,
         }
+    }
+
+    /// Whether a tick's time has passed since the last tick (records this one if so).
+    fn tick_due(&mut self, now: Instant) -> bool {
+        if self
+            .last_tick
+            .is_some_and(|last| now.saturating_duration_since(last) < MONITOR_TICK)
+        {
+            return false;
+        }
+        self.last_tick = Some(now);
+        true
     }
 }
 
@@ -592,10 +606,21 @@ impl Core {
                 }
                 self.is_searching.set(shared.idle.unpark_self(self.index));
                 if !shared.is_shutdown() {
-                    let fired = shared.timer.fire_due(Instant::now());
+                    let now = Instant::now();
+                    // The driver fires what is due; a monitor only checks (one relaxed
+                    // load when nothing is), which covers timers a stuck worker
+                    // registered while nobody drove (time/mod.rs, rule T3).
+                    let fired = if plan.drives_timer {
+                        shared.timer.fire_due(now)
+                    } else {
+                        shared.timer.maintain()
+                    };
                     let mut monitor = plan.monitor;
+                    // A tick only once a tick's time has passed since the last one: a
+                    // monitor woken early (a notification) goes back to work without
+                    // looking around.
                     let stolen = match monitor.as_deref_mut() {
-                        Some(monitor) => self.monitor_tick(monitor),
+                        Some(monitor) => monitor.tick_due(now) && self.monitor_tick(monitor),
                         None => false,
                     };
                     drop(monitor);

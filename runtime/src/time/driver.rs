@@ -182,18 +182,20 @@ impl Timer {
         fired
     }
 
-    /// A busy worker's check at its periodic injector check (rule T3): fires what
-    /// is due. Cheap when nothing is.
-    pub(crate) fn maintain(&self) {
+    /// A busy worker's check at its periodic injector check (rule T3), and a
+    /// monitor's: fires what is due, returning how many fired. Cheap when nothing is.
+    pub(crate) fn maintain(&self) -> usize {
         // Relaxed: a hint. A stale value only delays the firing to the next check (or
         // to the driver), or takes the lock for nothing; `fire_due` decides under it.
         let next = self.next_due.load(Ordering::Relaxed);
         if next == NONE_DUE {
-            return;
+            return 0;
         }
         let now = Instant::now();
         if self.nanos(now) >= next {
-            self.fire_due(now);
+            self.fire_due(now)
+        } else {
+            0
         }
     }
 
