@@ -48,9 +48,12 @@ mod blocking;
 mod builder;
 mod context;
 mod handle;
+pub mod io;
 #[cfg(loom)]
 mod loom_support;
 pub mod metrics;
+#[cfg(not(loom))]
+pub mod net;
 pub mod pool;
 mod runtime;
 mod scheduler;

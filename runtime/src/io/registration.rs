@@ -1,0 +1,259 @@
+//! `Registration`: one I/O resource's place in the reactor, and the readiness
+//! protocol every socket type is written against. `PollEvented<E>`: a mio source
+//! together with its registration, deregistered on drop.
+//!
+//! The contract for the socket types (net/, io/async_fd.rs):
+//!
+//! - An operation first waits for readiness (`poll_ready` / `readiness`), then tries
+//!   the non-blocking syscall. On `WouldBlock` it calls `clear_readiness` with the
+//!   event it waited for, and waits again; `poll_io`, `try_io` and `async_io` do
+//!   exactly this loop, so socket code rarely calls the parts itself.
+//! - `clear_readiness(ev)` clears only if no event arrived since `ev` was read (the
+//!   tick in the readiness word), so a wake-up between the read and the clear is
+//!   never lost.
+//! - After the runtime shut down, or once the registration is deregistered, every
+//!   wait completes with `Err(shutdown_error())` (kind `Other`).
+
+use std::future::Future;
+use std::io;
+use std::task::{Context, Poll};
+
+use super::ready::{Interest, Ready};
+
+/// Which of the two single-waiter slots `poll_ready` uses: the one task that reads
+/// (`AsyncRead::poll_read`) and the one that writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    pub(crate) fn interest(self) -> Interest {
+        match self {
+            Direction::Read => Interest::READABLE,
+            Direction::Write => Interest::WRITABLE,
+        }
+    }
+}
+
+/// A readiness observed by a waiter: the bits (restricted to its interest) and the
+/// tick they were read at, for `clear_readiness`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ReadyEvent {
+    pub(crate) ready: Ready,
+    pub(crate) tick: u32,
+}
+
+/// The error every I/O operation of a shut-down runtime completes with.
+pub(crate) fn shutdown_error() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Other,
+        "the runtime this I/O resource belongs to has shut down",
+    )
+}
+
+/// One I/O resource registered with the reactor of the runtime current when it was
+/// created.
+pub(crate) struct Registration {
+    _todo: (),
+}
+
+impl Registration {
+    /// Registers `source` with the reactor of the current runtime, for `interest`.
+    /// Panics outside a runtime with a message that names `what` (say
+    /// `"TcpStream::connect"`) and the fix; returns `Err(shutdown_error())` if that
+    /// runtime has shut down.
+    #[cfg(not(loom))]
+    pub(crate) fn new(
+        _source: &mut impl mio::event::Source,
+        _interest: Interest,
+        _what: &'static str,
+    ) -> io::Result<Registration> {
+        todo!()
+    }
+
+    /// Removes `source` from the reactor; every waiter completes with an error.
+    #[cfg(not(loom))]
+    pub(crate) fn deregister(&self, _source: &mut impl mio::event::Source) -> io::Result<()> {
+        todo!()
+    }
+
+    /// Polls for readiness in `dir` with the single waiter slot of that direction
+    /// (the last task to poll it is the one woken).
+    pub(crate) fn poll_ready(
+        &self,
+        _cx: &mut Context<'_>,
+        _dir: Direction,
+    ) -> Poll<io::Result<ReadyEvent>> {
+        todo!()
+    }
+
+    /// Clears `ev`'s bits unless a newer event arrived since it was read.
+    pub(crate) fn clear_readiness(&self, _ev: ReadyEvent) {
+        todo!()
+    }
+
+    /// Waits until the resource is ready for `interest`; any number of tasks may wait
+    /// at once (each is woken). `Send`; cancel-safe.
+    pub(crate) fn readiness(
+        &self,
+        _interest: Interest,
+    ) -> impl Future<Output = io::Result<ReadyEvent>> + Send + '_ {
+        async { todo!() }
+    }
+
+    /// The non-blocking readiness now, restricted to `interest` (`None` if not ready).
+    pub(crate) fn ready_now(&self, _interest: Interest) -> io::Result<Option<ReadyEvent>> {
+        todo!()
+    }
+
+    /// `poll_ready`, then `f`; on `WouldBlock` clears and polls again.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let ev = match self.poll_ready(cx, dir) {
+                Poll::Ready(Ok(ev)) => ev,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
+    /// `f` if the resource is ready for `interest` now, else `WouldBlock`; a
+    /// `WouldBlock` from `f` clears the readiness it saw.
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let Some(ev) = self.ready_now(interest)? else {
+            return Err(io::ErrorKind::WouldBlock.into());
+        };
+        let r = f();
+        if matches!(&r, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            self.clear_readiness(ev);
+        }
+        r
+    }
+
+    /// Waits for `interest`, runs `f`, and repeats while `f` says `WouldBlock`.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        loop {
+            let ev = self.readiness(interest).await?;
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                r => return r,
+            }
+        }
+    }
+}
+
+/// A mio source with its registration. Dropping it deregisters the source (waking
+/// whatever waits on it with an error), then drops (closes) the source.
+#[cfg(not(loom))]
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    io: Option<E>,
+    registration: Registration,
+}
+
+#[cfg(not(loom))]
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `io` for reading and writing. Panics outside a runtime (naming `what`).
+    pub(crate) fn new(io: E, what: &'static str) -> io::Result<Self> {
+        Self::new_with_interest(io, Interest::READABLE | Interest::WRITABLE, what)
+    }
+
+    /// Registers `io` for `interest`. Panics outside a runtime (naming `what`).
+    pub(crate) fn new_with_interest(
+        mut io: E,
+        interest: Interest,
+        what: &'static str,
+    ) -> io::Result<Self> {
+        let registration = Registration::new(&mut io, interest, what)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    pub(crate) fn get_ref(&self) -> &E {
+        self.io.as_ref().expect("present until into_inner")
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    /// Deregisters and returns the source (still non-blocking).
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("present until into_inner");
+        self.registration.deregister(&mut io)?;
+        Ok(io)
+    }
+
+    /// `AsyncRead::poll_read` for sources whose `&E` reads.
+    pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Read,
+    {
+        let io = self.get_ref();
+        self.registration
+            .poll_io(cx, Direction::Read, || io::Read::read(&mut &*io, buf))
+    }
+
+    /// `AsyncWrite::poll_write` for sources whose `&E` writes.
+    pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        let io = self.get_ref();
+        self.registration
+            .poll_io(cx, Direction::Write, || io::Write::write(&mut &*io, buf))
+    }
+
+    /// `AsyncWrite::poll_write_vectored` for sources whose `&E` writes.
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        let io = self.get_ref();
+        self.registration.poll_io(cx, Direction::Write, || {
+            io::Write::write_vectored(&mut &*io, bufs)
+        })
+    }
+}
+
+#[cfg(not(loom))]
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Errors here (the runtime is gone, the fd was closed under us) leave
+            // nothing to undo: the registration is marked closed either way.
+            let _ = self.registration.deregister(&mut io);
+        }
+    }
+}
+
+#[cfg(not(loom))]
+impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollEvented").field("io", &self.io).finish()
+    }
+}
