@@ -28,3 +28,6 @@ pub mod unix {
 }
 #[cfg(not(loom))]
 mod async_fd;
+
+#[cfg(all(test, not(loom)))]
+mod tests;
