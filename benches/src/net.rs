@@ -405,23 +405,17 @@ impl NetStream for tokio::net::TcpStream {
         })
     }
 
-    fn write_all<'a>(
-        &'a mut self,
-        mut buf: &'a [u8],
-    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+    async fn write_all<'a>(&'a mut self, mut buf: &'a [u8]) -> io::Result<()> {
         // What `tokio::io::AsyncWriteExt::write_all` does.
-        async move {
-            while !buf.is_empty() {
-                let n =
-                    poll_fn(|cx| tokio::io::AsyncWrite::poll_write(Pin::new(&mut *self), cx, buf))
-                        .await?;
-                if n == 0 {
-                    return Err(io::ErrorKind::WriteZero.into());
-                }
-                buf = &buf[n..];
+        while !buf.is_empty() {
+            let n = poll_fn(|cx| tokio::io::AsyncWrite::poll_write(Pin::new(&mut *self), cx, buf))
+                .await?;
+            if n == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
             }
-            Ok(())
+            buf = &buf[n..];
         }
+        Ok(())
     }
 
     fn set_nodelay(&self) -> io::Result<()> {
@@ -436,8 +430,8 @@ impl NetListener for tokio::net::TcpListener {
         tokio::net::TcpListener::local_addr(self)
     }
 
-    fn accept(&self) -> impl Future<Output = io::Result<tokio::net::TcpStream>> + Send + '_ {
-        async move { tokio::net::TcpListener::accept(self).await.map(|(s, _)| s) }
+    async fn accept(&self) -> io::Result<tokio::net::TcpStream> {
+        tokio::net::TcpListener::accept(self).await.map(|(s, _)| s)
     }
 }
 
@@ -475,7 +469,7 @@ impl NetListener for SmolListener {
         self.get_ref().local_addr()
     }
 
-    fn accept(&self) -> impl Future<Output = io::Result<SmolStream>> + Send + '_ {
-        async move { SmolListener::accept(self).await.map(|(s, _)| s) }
+    async fn accept(&self) -> io::Result<SmolStream> {
+        SmolListener::accept(self).await.map(|(s, _)| s)
     }
 }

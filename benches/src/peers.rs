@@ -306,8 +306,8 @@ impl NetExecutor for Smol {
     type Listener = SmolListener;
     type Stream = SmolStream;
 
-    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<SmolListener>> + Send {
-        async move { SmolListener::bind(addr) }
+    async fn bind(addr: SocketAddr) -> io::Result<SmolListener> {
+        SmolListener::bind(addr)
     }
 
     fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolStream>> + Send {
