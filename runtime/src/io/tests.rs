@@ -205,6 +205,7 @@ fn shutdown_fails_pending_and_new_io() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 #[should_panic(expected = "`TcpStream::connect` called outside a runtime")]
 fn outside_a_runtime_panics_with_the_fix() {
     let l = mio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
