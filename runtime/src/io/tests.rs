@@ -60,6 +60,7 @@ async fn write_all(s: &PollEvented<mio::net::TcpStream>, mut buf: &[u8]) {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 fn echo_between_tasks_on_two_workers() {
     bounded(Duration::from_secs(20), || {
         let rt = crate::Builder::new().worker_threads(2).build().unwrap();
@@ -104,6 +105,7 @@ fn echo_between_tasks_on_two_workers() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 fn a_blocking_client_thread_is_served_by_an_idle_runtime() {
     // Every worker is parked: the one that drives the reactor must wake on the event.
     bounded(Duration::from_secs(10), || {
@@ -128,6 +130,7 @@ fn a_blocking_client_thread_is_served_by_an_idle_runtime() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 fn many_tasks_await_readiness_of_one_socket() {
     bounded(Duration::from_secs(10), || {
         let rt = crate::Builder::new().worker_threads(2).build().unwrap();
@@ -161,6 +164,7 @@ fn many_tasks_await_readiness_of_one_socket() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 fn shutdown_fails_pending_and_new_io() {
     bounded(Duration::from_secs(10), || {
         let rt = Runtime::new().unwrap();
@@ -201,6 +205,7 @@ fn shutdown_fails_pending_and_new_io() {
 }
 
 #[test]
+#[cfg_attr(miri, ignore = "TCP sockets: Miri has no socket shims")]
 #[should_panic(expected = "`TcpStream::connect` called outside a runtime")]
 fn outside_a_runtime_panics_with_the_fix() {
     let l = mio::net::TcpListener::bind("127.0.0.1:0".parse().unwrap()).unwrap();
