@@ -179,7 +179,7 @@ pub mod scheduler {
             };
             let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
             let stealers = locals.iter().map(Worker::stealer).collect();
-            let shared = Arc::new(Scheduler::new(config, stealers));
+            let shared = Arc::new(Scheduler::new(config, stealers, None));
             let threads = locals
                 .into_iter()
                 .enumerate()

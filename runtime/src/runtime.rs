@@ -61,7 +61,9 @@ impl Runtime {
         let n = config.num_workers;
         let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
         let stealers = locals.iter().map(Worker::stealer).collect();
-        let shared = Arc::new(Scheduler::new(config, stealers));
+        // The reactor (io/README.md): one epoll set and one eventfd per runtime.
+        let io = Arc::new(crate::io::driver::Reactor::new()?);
+        let shared = Arc::new(Scheduler::new(config, stealers, Some(io)));
         let mut runtime = Runtime {
             handle: Handle {
                 shared: shared.clone(),

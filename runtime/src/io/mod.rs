@@ -19,7 +19,9 @@ pub(crate) mod slab;
 pub(crate) mod sys;
 
 pub use self::ready::{Interest, Ready};
-pub(crate) use self::registration::{PollEvented, ReadyEvent, Registration};
+#[cfg(not(loom))]
+pub(crate) use self::registration::PollEvented;
+pub(crate) use self::registration::{ReadyEvent, Registration};
 
 /// Unix-specific I/O: readiness for a file descriptor the caller owns.
 #[cfg(not(loom))]
@@ -28,3 +30,6 @@ pub mod unix {
 }
 #[cfg(not(loom))]
 mod async_fd;
+
+#[cfg(all(test, not(loom)))]
+mod tests;

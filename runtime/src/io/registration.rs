@@ -18,7 +18,11 @@ use std::future::Future;
 use std::io;
 use std::task::{Context, Poll};
 
+use super::driver::Reactor;
 use super::ready::{Interest, Ready};
+use super::scheduled_io::ScheduledIo;
+use super::slab::Key;
+use crate::sync::Arc;
 
 /// Which of the two single-waiter slots `poll_ready` uses: the one task that reads
 /// (`AsyncRead::poll_read`) and the one that writes.
@@ -56,7 +60,21 @@ pub(crate) fn shutdown_error() -> io::Error {
 /// One I/O resource registered with the reactor of the runtime current when it was
 /// created.
 pub(crate) struct Registration {
-    _todo: (),
+    reactor: Arc<Reactor>,
+    key: Key,
+    io: Arc<ScheduledIo>,
+}
+
+/// The reactor of the current runtime, for `what` (panics outside a runtime).
+pub(crate) fn current_reactor(what: &'static str) -> io::Result<Arc<Reactor>> {
+    let handle = match crate::Handle::try_current() {
+        Ok(handle) => handle,
+        Err(e) => panic!("`{what}` called outside a runtime: {e}"),
+    };
+    match handle.shared.io() {
+        Some(reactor) => Ok(reactor.clone()),
+        None => Err(io::Error::other("this runtime was built without a reactor")),
+    }
 }
 
 impl Registration {
@@ -66,46 +84,56 @@ impl Registration {
     /// runtime has shut down.
     #[cfg(not(loom))]
     pub(crate) fn new(
-        _source: &mut impl mio::event::Source,
-        _interest: Interest,
-        _what: &'static str,
+        source: &mut impl mio::event::Source,
+        interest: Interest,
+        what: &'static str,
     ) -> io::Result<Registration> {
-        todo!()
+        let reactor = current_reactor(what)?;
+        let (key, io) = reactor.register(source, interest)?;
+        Ok(Registration { reactor, key, io })
     }
 
     /// Removes `source` from the reactor; every waiter completes with an error.
     #[cfg(not(loom))]
-    pub(crate) fn deregister(&self, _source: &mut impl mio::event::Source) -> io::Result<()> {
-        todo!()
+    pub(crate) fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
+        let r = self.reactor.deregister(source, self.key);
+        self.io.shutdown();
+        r
     }
 
     /// Polls for readiness in `dir` with the single waiter slot of that direction
     /// (the last task to poll it is the one woken).
     pub(crate) fn poll_ready(
         &self,
-        _cx: &mut Context<'_>,
-        _dir: Direction,
+        cx: &mut Context<'_>,
+        dir: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        todo!()
+        self.io
+            .poll_ready(cx, dir)
+            .map(|r| r.map_err(|()| shutdown_error()))
     }
 
     /// Clears `ev`'s bits unless a newer event arrived since it was read.
-    pub(crate) fn clear_readiness(&self, _ev: ReadyEvent) {
-        todo!()
+    pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {
+        self.io.clear_readiness(ev);
     }
 
     /// Waits until the resource is ready for `interest`; any number of tasks may wait
     /// at once (each is woken). `Send`; cancel-safe.
     pub(crate) fn readiness(
         &self,
-        _interest: Interest,
+        interest: Interest,
     ) -> impl Future<Output = io::Result<ReadyEvent>> + Send + '_ {
-        async { todo!() }
+        Readiness {
+            io: &self.io,
+            interest,
+            slot: None,
+        }
     }
 
     /// The non-blocking readiness now, restricted to `interest` (`None` if not ready).
-    pub(crate) fn ready_now(&self, _interest: Interest) -> io::Result<Option<ReadyEvent>> {
-        todo!()
+    pub(crate) fn ready_now(&self, interest: Interest) -> io::Result<Option<ReadyEvent>> {
+        self.io.ready_now(interest).map_err(|()| shutdown_error())
     }
 
     /// `poll_ready`, then `f`; on `WouldBlock` clears and polls again.
@@ -158,6 +186,46 @@ impl Registration {
                 r => return r,
             }
         }
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        // Idempotent after `deregister`. A registration dropped without it (its
+        // source closed by its owner) leaves no entry behind: the kernel drops a
+        // closed fd from the epoll set, and a stale event already collected finds no
+        // entry for its token.
+        self.reactor.remove(self.key);
+        self.io.shutdown();
+    }
+}
+
+/// The future of [`Registration::readiness`]: a slot in the registration's waiter
+/// list from its first `Pending` poll until it completes or is dropped.
+struct Readiness<'a> {
+    io: &'a ScheduledIo,
+    interest: Interest,
+    slot: Option<usize>,
+}
+
+impl Future for Readiness<'_> {
+    type Output = io::Result<ReadyEvent>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        match this.io.poll_waiter(cx, this.interest, &mut this.slot) {
+            Poll::Ready(r) => {
+                this.io.drop_waiter(&mut this.slot);
+                Poll::Ready(r.map_err(|()| shutdown_error()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl Drop for Readiness<'_> {
+    fn drop(&mut self) {
+        self.io.drop_waiter(&mut self.slot);
     }
 }
 

@@ -74,6 +74,9 @@ pub(crate) struct Scheduler {
     registry: Registry,
     /// The runtime's timer, driven by parked workers (time/mod.rs).
     timer: crate::time::driver::Timer,
+    /// The runtime's reactor, driven by parked workers and polled by busy ones
+    /// (io/README.md). `None` only in loom models that do not ask for one.
+    io: Option<Arc<crate::io::driver::Reactor>>,
     /// The `spawn_blocking` thread pool (blocking.rs).
     blocking: crate::blocking::BlockingPool,
     /// Set once by shutdown; read by workers between polls and by every remote push.
@@ -108,7 +111,11 @@ pub(crate) struct Scheduler {
 }
 
 impl Scheduler {
-    pub(crate) fn new(config: Config, stealers: Vec<Stealer<Notified>>) -> Scheduler {
+    pub(crate) fn new(
+        config: Config,
+        stealers: Vec<Stealer<Notified>>,
+        io: Option<Arc<crate::io::driver::Reactor>>,
+    ) -> Scheduler {
         let n = stealers.len();
         Scheduler {
             injector: Injector::new(),
@@ -125,6 +132,7 @@ impl Scheduler {
             idle: Idle::new(n),
             registry: Registry::new(4 * n),
             timer: crate::time::driver::Timer::new(),
+            io,
             blocking: crate::blocking::BlockingPool::new(&config),
             is_shutdown: AtomicBool::new(false),
             injected: CachePadded::new(AtomicU64::new(0)),
@@ -291,7 +299,7 @@ impl Scheduler {
 
     fn notify_parked_after_fence(&self) {
         if let Some(index) = self.idle.worker_to_notify() {
-            self.remotes[index].parker.unpark();
+            self.unpark_worker(index);
         }
     }
 
@@ -395,8 +403,8 @@ impl Scheduler {
         if self.is_shutdown.swap(true, Ordering::SeqCst) {
             return;
         }
-        for remote in self.remotes.iter() {
-            remote.parker.unpark();
+        for index in 0..self.remotes.len() {
+            self.unpark_worker(index);
         }
         for task in self.blocking.shutdown() {
             self.push_after_shutdown(task);
@@ -459,6 +467,11 @@ impl Scheduler {
         self.is_shutdown.store(true, Ordering::SeqCst);
         while self.cancel_waiting_and_injected() {}
         self.timer.close();
+        // io/README.md, D3: pending I/O futures complete with an error, new sockets
+        // are refused. Their wakers may queue more.
+        if let Some(io) = &self.io {
+            io.close();
+        }
         while self.cancel_waiting_and_injected() {}
         // SeqCst store and fence: against `push_after_shutdown`. A push that misses
         // this flag is drained below.
@@ -484,6 +497,11 @@ impl Scheduler {
         self.remotes.len()
     }
 
+    /// The runtime's reactor (io/README.md).
+    pub(crate) fn io(&self) -> Option<&Arc<crate::io::driver::Reactor>> {
+        self.io.as_ref()
+    }
+
     /// The runtime's timer (time/mod.rs).
     pub(crate) fn timer(&self) -> &crate::time::driver::Timer {
         &self.timer
@@ -492,7 +510,13 @@ impl Scheduler {
     /// Wakes worker `index` from its park (or makes its next park return at once):
     /// the timer's rule T2, re-arming its driver.
     pub(crate) fn unpark_worker(&self, index: usize) {
-        self.remotes[index].parker.unpark();
+        // A worker parked in the reactor is woken through the reactor's waker
+        // (park.rs, `park_in_driver`).
+        self.remotes[index].parker.unpark_with(|| {
+            if let Some(io) = &self.io {
+                io.wake();
+            }
+        });
     }
 
     /// Records a thread that drives a lent core (worker.rs, rule B2).

@@ -4,6 +4,12 @@
 //! design): `unpark` leaves a token, `park` consumes it, so an `unpark` that comes
 //! before the `park` is never lost, and spurious condition-variable wake-ups are
 //! filtered out by looking at the token.
+//!
+//! A worker that drives the reactor parks *in the reactor* instead
+//! (`park_in_driver`): it blocks in `epoll_wait`, and `unpark` writes the reactor's
+//! waker (an eventfd) instead of signalling the condition variable. The state says
+//! which (`PARKED_DRIVER`), so every unparker wakes the thread the way it sleeps
+//! (io/README.md, "Waking the driver").
 
 use std::time::Instant;
 
@@ -12,6 +18,8 @@ use crate::sync::{AtomicUsize, Condvar, Mutex, Ordering};
 const EMPTY: usize = 0;
 const PARKED: usize = 1;
 const NOTIFIED: usize = 2;
+/// Blocked in the reactor (`park_in_driver`): woken through the reactor's waker.
+const PARKED_DRIVER: usize = 3;
 
 pub(crate) struct Parker {
     state: AtomicUsize,
@@ -83,10 +91,62 @@ impl Parker {
         }
     }
 
-    /// Leaves a token and wakes the thread if it sleeps.
+    /// Blocks in the reactor: `wait` is one `epoll_wait` (with the park's deadline as
+    /// its timeout), which `unpark` interrupts through `wake_driver`. Returns when
+    /// `wait` does: on a token, an I/O event, the timeout, or spuriously (a stale
+    /// eventfd write); the caller treats every return as a timed park's end. Consumes
+    /// the token if one is there.
+    ///
+    /// No lost wake-up: the state goes `EMPTY -> PARKED_DRIVER` before `wait`, in one
+    /// `SeqCst` CAS that fails if a token is there already; an `unpark` that comes
+    /// after it swaps in `NOTIFIED`, sees `PARKED_DRIVER` and calls `wake_driver`,
+    /// whose eventfd write makes the current or the next `epoll_wait` return.
+    pub(crate) fn park_in_driver<R>(&self, wait: impl FnOnce() -> R) -> Option<R> {
+        // The planted bug `driver_park` announces without looking for a token: an
+        // unpark that came first is lost.
+        #[cfg(loom_broken = "driver_park")]
+        let decided = Ok::<usize, usize>(self.state.swap(PARKED_DRIVER, Ordering::SeqCst));
+        #[cfg(not(loom_broken = "driver_park"))]
+        let decided =
+            self.state
+                .compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst);
+        match decided {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                // A token: consumed with a swap, as in `park` (an unpark may leave
+                // another between the CAS and here).
+                self.state.swap(EMPTY, Ordering::SeqCst);
+                return None;
+            }
+            Err(actual) => unreachable!("one thread parks a Parker; found state {actual}"),
+        }
+        let r = wait();
+        // Leave PARKED_DRIVER; a token left meanwhile is consumed. An unpark whose
+        // swap saw PARKED_DRIVER has written (or will write) the eventfd, which makes
+        // some later `epoll_wait` return at once: one spurious turn, never a lost one.
+        self.state.swap(EMPTY, Ordering::SeqCst);
+        Some(r)
+    }
+
+    /// Leaves a token and wakes the thread if it sleeps. A parker that may park in
+    /// the reactor is unparked with `unpark_with`.
     pub(crate) fn unpark(&self) {
+        self.unpark_with(|| unreachable!("this parker never parks in a reactor"));
+    }
+
+    /// Leaves a token and wakes the thread if it sleeps: through the condition
+    /// variable, or by calling `wake_driver` if it blocks in the reactor.
+    pub(crate) fn unpark_with(&self, wake_driver: impl FnOnce()) {
         match self.state.swap(NOTIFIED, Ordering::SeqCst) {
             EMPTY | NOTIFIED => {}
+            #[cfg(not(loom_broken = "driver_wake"))]
+            PARKED_DRIVER => wake_driver(),
+            #[cfg(loom_broken = "driver_wake")]
+            PARKED_DRIVER => {
+                let _ = wake_driver;
+                drop(self.lock.lock());
+                self.cvar.notify_one();
+            }
             PARKED => {
                 // Take the lock so the notification cannot fall between the parker's
                 // check of the state and its wait on the condition variable.

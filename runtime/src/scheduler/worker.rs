@@ -86,6 +86,10 @@ struct ParkPlan<'a> {
     drives_timer: bool,
     /// The monitor role (rule M1), held while parked.
     monitor: Option<crate::sync::MutexGuard<'a, Monitor>>,
+    /// The reactor's selector (io/README.md, D1): this worker blocks in
+    /// `epoll_wait` with `deadline` as its timeout instead of on its condition
+    /// variable.
+    reactor: Option<crate::io::driver::Driver<'a>>,
 }
 
 /// What the monitor saw at its last tick: each worker's poll counter, and when.
@@ -396,6 +400,16 @@ impl Core {
         // Fire due timers, so a busy runtime does not starve them (time/mod.rs, rule
         // T3). One relaxed load when nothing is due.
         self.shared.timer.maintain();
+        // Poll the reactor without blocking, so readiness never waits behind busy
+        // workers (io/README.md, D1); the tasks it wakes come to this queue. One
+        // relaxed load when nothing is registered; nothing if another thread polls.
+        if let Some(io) = self.shared.io() {
+            if io.has_registrations() {
+                if let Some(mut driver) = io.try_drive() {
+                    driver.turn(Some(Duration::ZERO));
+                }
+            }
+        }
         let polls = self.polls_since_check.replace(0);
         let now = Instant::now();
         self.shared.depot.maybe_trim(now);
@@ -591,10 +605,29 @@ impl Core {
         shared.depot.maybe_trim(Instant::now());
         let parker = &shared.remotes[self.index].parker;
         loop {
-            let plan = self.plan_park();
+            let mut plan = self.plan_park();
             let deadline = plan.deadline;
-            parker.park(deadline);
-            if deadline.is_some() {
+            // I/O wakes during the turn are pushes to this worker's own queue.
+            let mut woke_io = 0;
+            let timed = match plan.reactor.as_mut() {
+                Some(driver) => {
+                    let timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+                    if let Some(woken) = parker.park_in_driver(|| driver.turn(timeout)) {
+                        woke_io = woken;
+                    }
+                    // Every return from the reactor ends the park like a timed one:
+                    // an event may have woken nobody's task here yet still be ours.
+                    true
+                }
+                None => {
+                    parker.park(deadline);
+                    deadline.is_some()
+                }
+            };
+            // Release the selector before anything else, so a busy sibling's
+            // zero-timeout turn can have it while this worker runs what it woke.
+            drop(plan.reactor.take());
+            if timed {
                 // A timed park ends like a rescan that found work (idle.rs, rule 3):
                 // give up the driver role, take ourselves off the sleepers list (or
                 // learn that a notifier already did and counted us as a searcher),
@@ -624,7 +657,9 @@ impl Core {
                         None => false,
                     };
                     drop(monitor);
-                    if (fired > 0 || stolen) && !self.is_searching.get() {
+                    // io/README.md, "Where woken tasks go": more than one task woken
+                    // by this turn is worth a sibling.
+                    if (fired > 0 || stolen || woke_io > 1) && !self.is_searching.get() {
                         // Rule M3: we now have work while others may sleep without a
                         // monitor; wake one, which finds nothing and parks as the
                         // monitor (or finds more of our work to share).
@@ -647,8 +682,8 @@ impl Core {
 
     /// What this parking worker blocks for: the one place that decides between
     /// "block until unparked" and "block with a deadline", from the timer's earliest
-    /// deadline (if this worker drives the timer) and the monitor role. (The reactor
-    /// will block here too, with the same deadline as its timeout.) Called after the
+    /// deadline (if this worker drives the timer), the monitor role, and the reactor
+    /// (blocking in `epoll_wait` with the same deadline as its timeout). Called after the
     /// announce–fence–rescan of idle.rs, rule 3.
     fn plan_park(&self) -> ParkPlan<'_> {
         let shared = &self.shared;
@@ -669,10 +704,16 @@ impl Core {
             (Some(_), None) => Some(Instant::now() + MONITOR_TICK),
             (None, d) => d,
         };
+        // io/README.md, D1: if no other thread polls the reactor, this worker blocks
+        // in it, with the same deadline as its timeout: one wait covers timers, the
+        // monitor's tick and I/O. Unparks reach it through the reactor's waker
+        // (park.rs, `park_in_driver`).
+        let reactor = shared.io().and_then(|io| io.try_drive());
         ParkPlan {
             deadline,
             drives_timer: timer_deadline.is_some(),
             monitor,
+            reactor,
         }
     }
 
