@@ -5,11 +5,11 @@ mod common;
 mod net;
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::net::{Shutdown, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::future::Future;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
@@ -195,7 +195,11 @@ fn half_close_the_peer_reads_zero_then_still_writes_back() {
         let mut got = Vec::new();
         server.read_to_end(&mut got).await.unwrap();
         assert_eq!(got, b"hello");
-        assert_eq!(server.read(&mut [0u8; 8]).await.unwrap(), 0, "EOF stays EOF");
+        assert_eq!(
+            server.read(&mut [0u8; 8]).await.unwrap(),
+            0,
+            "EOF stays EOF"
+        );
 
         server.write_all(b"world").await.unwrap();
         server.close().await.unwrap();
@@ -220,7 +224,10 @@ fn a_peer_reset_gives_an_error_on_the_next_read() {
         // The connection stays broken for writes too (EPIPE, or the reset again).
         let err = client.write_all(&[0u8; 1 << 16]).await.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset),
+            matches!(
+                err.kind(),
+                ErrorKind::BrokenPipe | ErrorKind::ConnectionReset
+            ),
             "{err:?}"
         );
     });
@@ -553,7 +560,10 @@ fn from_std_and_into_std_switch_the_blocking_mode() {
             .unwrap();
         let start = Instant::now();
         let err = io::Read::read(&mut std_server, &mut [0u8; 1]).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut));
+        assert!(matches!(
+            err.kind(),
+            ErrorKind::WouldBlock | ErrorKind::TimedOut
+        ));
         assert!(
             start.elapsed() >= Duration::from_millis(90),
             "blocking mode waits for the timeout"
