@@ -74,7 +74,6 @@ fn readable_then_try_io_reads_and_clears_on_would_block() {
             .try_io(|inner| inner.get_ref().read(&mut buf))
             .unwrap_err();
         assert!(err.to_string().contains("would block"));
-        drop(guard);
         assert!(timeout(Duration::from_millis(50), fd.readable())
             .await
             .is_err());
@@ -93,7 +92,6 @@ fn retain_ready_keeps_the_readiness_and_clear_ready_drops_it() {
         w.write_all(b"x").unwrap();
         let mut guard = fd.readable().await.unwrap();
         guard.retain_ready();
-        drop(guard);
         // Still ready: completes at once.
         let mut guard = timeout(Duration::from_secs(5), fd.readable())
             .await
@@ -103,7 +101,6 @@ fn retain_ready_keeps_the_readiness_and_clear_ready_drops_it() {
         assert_eq!(guard.get_inner().as_raw_fd(), fd.as_raw_fd());
         guard.clear_ready();
         assert!(guard.ready().is_empty());
-        drop(guard);
         // Cleared (though a byte is unread): the wait needs a new event.
         assert!(timeout(Duration::from_millis(50), fd.readable())
             .await

@@ -7,8 +7,7 @@ use std::os::fd::{AsRawFd, RawFd};
 
 use mio::unix::SourceFd;
 
-use super::registration::{ReadyEvent, Registration};
-use super::{Interest, Ready};
+use super::{Interest, Ready, ReadyEvent, Registration};
 
 /// Readiness for a file descriptor the caller owns: a pipe, a device, a socket from
 /// another library, anything `epoll` accepts.

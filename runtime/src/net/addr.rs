@@ -90,10 +90,9 @@ impl Future for Resolve {
                 // The only way the lookup does not finish: its runtime shut down
                 // before it ran.
                 Err(e) if e.is_cancelled() => Err(shutdown_error()),
-                Err(e) => Err(io::Error::new(
-                    io::ErrorKind::Other,
-                    format!("the host name lookup panicked: {e}"),
-                )),
+                Err(e) => Err(io::Error::other(format!(
+                    "the host name lookup panicked: {e}"
+                ))),
             }),
         }
     }

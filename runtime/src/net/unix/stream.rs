@@ -136,6 +136,7 @@ impl UnixStream {
     /// runtime::Runtime::new()?.block_on(async {
     ///     let a = UnixStream::from_std(a)?;
     ///     let b = UnixStream::from_std(b)?;
+    ///     a.writable().await?; // try_* need a reported readiness first
     ///     a.try_write(b"x")?;
     ///     b.readable().await?;
     ///     let mut buf = [0; 1];
