@@ -27,6 +27,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
+#[macro_use]
+mod async_io;
 mod addr;
 pub mod tcp;
 mod udp;
