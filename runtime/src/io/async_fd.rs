@@ -69,7 +69,11 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// Panics outside a runtime.
     #[track_caller]
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
-        AsyncFd::with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+        AsyncFd::register(
+            inner,
+            Interest::READABLE | Interest::WRITABLE,
+            "AsyncFd::new",
+        )
     }
 
     /// Registers `inner`'s fd for `interest` only.
@@ -100,8 +104,15 @@ impl<T: AsRawFd> AsyncFd<T> {
     /// ```
     #[track_caller]
     pub fn with_interest(inner: T, interest: Interest) -> io::Result<AsyncFd<T>> {
+        AsyncFd::register(inner, interest, "AsyncFd::with_interest")
+    }
+
+    /// Registers `inner`'s fd; `what` names the entry point for the panic outside a
+    /// runtime.
+    #[track_caller]
+    fn register(inner: T, interest: Interest, what: &'static str) -> io::Result<AsyncFd<T>> {
         let fd = inner.as_raw_fd();
-        let registration = Registration::new(&mut SourceFd(&fd), interest, "AsyncFd::new")?;
+        let registration = Registration::new(&mut SourceFd(&fd), interest, what)?;
         Ok(AsyncFd {
             registration,
             inner: Some(inner),
