@@ -25,6 +25,10 @@ use crate::net::addr::{each_addr, ToSocketAddrs};
 /// one woken. [`readable`](Self::readable) and [`writable`](Self::writable) have no
 /// such limit: every waiting task is woken.
 ///
+/// To read and write at once in one task without splitting, use two shared
+/// references: `let (mut r, mut w) = (&stream, &stream);` — each implements
+/// `AsyncRead` and `AsyncWrite`.
+///
 /// Dropping the stream deregisters it and closes the socket. [`into_split`](Self::into_split)
 /// gives two owned halves that can move to different tasks.
 ///
