@@ -8,6 +8,8 @@
 //!   [`spawn`]ed here is hot, like a C# `Task`: it is scheduled before `spawn` returns
 //!   and runs to completion whether or not its [`JoinHandle`] is awaited. Dropping the
 //!   handle detaches; [`JoinHandle::abort`] cancels.
+//! - **I/O of its own** ([`net`], [`io`]): TCP, UDP and Unix sockets on a reactor
+//!   (epoll) that the workers poll themselves; there is no reactor thread.
 //! - **The lending pool** ([`pool`]): a thread-safe `Vec<RefCell<T>>` that answers
 //!   "checked out" instead of panicking.
 //!

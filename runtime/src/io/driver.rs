@@ -179,11 +179,6 @@ impl Reactor {
             io.shutdown();
         }
     }
-
-    /// Whether the runtime's shutdown closed the reactor.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.table.lock().closed
-    }
 }
 
 impl Driver<'_> {

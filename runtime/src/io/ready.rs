@@ -146,9 +146,6 @@ impl Ready {
     pub(crate) const fn intersection(self, other: Ready) -> Ready {
         Ready(self.0 & other.0)
     }
-    pub(crate) const fn difference(self, other: Ready) -> Ready {
-        Ready(self.0 & !other.0)
-    }
 
     /// The bits of a mio event.
     #[cfg(not(loom))]

@@ -122,11 +122,6 @@ impl ScheduledIo {
         self.wake(Ready::ALL)
     }
 
-    pub(crate) fn is_shutdown(&self) -> bool {
-        // Acquire: pairs with the Release of `shutdown`.
-        self.readiness.load(Ordering::Acquire) & SHUTDOWN != 0
-    }
-
     /// R2: clears `ev`'s readable/writable bits unless an event came since it was
     /// read. The closed and error bits stay: they are final.
     pub(crate) fn clear_readiness(&self, ev: ReadyEvent) {

@@ -63,6 +63,7 @@ impl<T> Slab<T> {
     }
 
     /// Number of values held.
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
