@@ -157,11 +157,13 @@ impl Workload {
                 "{} connections (connect, one {ECHO_MESSAGE_SIZE} B echo, close), {CHURN_IN_FLIGHT} at a time",
                 thousands(scale.churn_connections())
             ),
-            Workload::TcpStream(scale) => format!(
-                "one connection, {} MiB in {} KiB writes",
-                scale.stream_bytes() >> 20,
-                STREAM_WRITE >> 10
-            ),
+            Workload::TcpStream(scale) => {
+                let size = match scale.stream_bytes() {
+                    b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+                    b => format!("{} MiB", b >> 20),
+                };
+                format!("one connection, {size} in {} KiB writes", STREAM_WRITE >> 10)
+            }
             other => other.name().to_owned(),
         }
     }
