@@ -51,10 +51,7 @@ pub(crate) struct ReadyEvent {
 
 /// The error every I/O operation of a shut-down runtime completes with.
 pub(crate) fn shutdown_error() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Other,
-        "the runtime this I/O resource belongs to has shut down",
-    )
+    io::Error::other("the runtime this I/O resource belongs to has shut down")
 }
 
 /// One I/O resource registered with the reactor of the runtime current when it was
