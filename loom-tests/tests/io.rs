@@ -15,8 +15,9 @@
 //! catches both: it does reach it.
 //!
 //! With one worker, a reactor turn and the polls of the tasks it wakes share a thread;
-//! the readiness word's races (R2, R3) are modelled on a bare `ScheduledIo` instead,
-//! with the event reported from another thread, as by another worker's turn.
+//! the readiness word's races (R2, R3) are modelled on a bare `ScheduledIo`, with the
+//! event reported from another thread, as by another worker's turn (cheap, at bound
+//! 3), and on two workers (at bound 1).
 #![cfg(loom)]
 
 use std::future::poll_fn;
@@ -85,6 +86,33 @@ fn readiness_vs_driver_park() {
                 .is_err(),
             "D3: shutdown closed the registration"
         );
+        drop(resource);
+    });
+}
+
+/// `readiness_vs_driver_park` on two workers: the worker that polls the task and the
+/// one that turns the reactor (and dispatches the event) may differ, the second
+/// worker to park finds the selector taken and parks on its condition variable, and
+/// the worker that drives may leave the reactor with the other asleep. The event
+/// still reaches the task: the waiter's R3 against a turn on another worker, and
+/// the driver role passed on by whoever parks next (D1).
+///
+/// Preemption bound 1 (about 32 000 executions, a few seconds); at bound 2 it passes
+/// too (about 2 million, four minutes). (Checked by hand: with `poll_waiter`'s reload
+/// under the mutex removed, loom reports the deadlock here too.)
+#[test]
+fn readiness_vs_driver_park_two_workers() {
+    model(1, 8000, || {
+        let workers = Workers::start_with_io(2);
+        let resource = Resource::register(&workers).expect("the reactor is open");
+        let readable = resource.scheduled_io().readiness(Interest::READABLE);
+        let join = workers.spawn(readable);
+        resource.make_ready(Ready::READABLE);
+        let ev = block_on(join)
+            .expect("the task ran")
+            .expect("not shut down");
+        assert!(ev.ready().is_readable());
+        workers.shutdown();
         drop(resource);
     });
 }
