@@ -566,11 +566,6 @@ pub mod io {
         pub fn make_ready(&self, ready: Ready) {
             self.source.make_ready(ready);
         }
-
-        /// A handle that makes this resource ready from another loom thread.
-        pub fn source(&self) -> Source {
-            Source(self.source.clone())
-        }
     }
 
     impl Drop for Resource {
@@ -583,23 +578,6 @@ pub mod io {
     impl fmt::Debug for Resource {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("Resource")
-        }
-    }
-
-    /// [`Resource::make_ready`] from another thread.
-    #[derive(Clone)]
-    pub struct Source(ModelSource);
-
-    impl Source {
-        /// As [`Resource::make_ready`].
-        pub fn make_ready(&self, ready: Ready) {
-            self.0.make_ready(ready);
-        }
-    }
-
-    impl fmt::Debug for Source {
-        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("Source")
         }
     }
 }
