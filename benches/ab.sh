@@ -49,6 +49,11 @@ sed -e 's/runtime::/runtime_base::/g' \
     -e 's/const OURS: bool = true;/const BASELINE: bool = true;/' \
     -e 's/"ours-worker"/"base-worker"/' \
     "$b/src/ours.rs" >"$b/src/ours_base.rs"
+# A baseline from before runtime::net has no sockets: drop ours' network part
+# (between the `ab.sh: net` markers); ours-base then shows "–" in those rows.
+if ! grep -rqs 'pub struct TcpStream' "$dir/runtime-base/src/net"; then
+    sed -i '/\/\/ ab.sh: net begin/,/\/\/ ab.sh: net end/d' "$b/src/ours_base.rs"
+fi
 sed -i 's/^pub mod ours;$/pub mod ours;\npub mod ours_base;/' "$b/src/lib.rs"
 sed -i \
     -e 's|^    // ab.sh: baseline runtime here$|    if keep(crate::ours_base::OursBase::NAME) {\n        list.push(Box::new(crate::ours_base::OursBase::new(workers)));\n    }|' \

@@ -1,6 +1,8 @@
 //! Criterion benches of issue 7: one group per workload, one bench per
 //! runtime (all with `BENCH_WORKERS` workers, default 2), plus rayon's `join`
-//! in the `fib` group and the floor of a spawn.
+//! in the `fib` group and the floor of a spawn. The network workloads of
+//! issue 13 (`tcp_echo`, `tcp_churn`, `tcp_stream`) run at their small size
+//! (`benches::net::Scale::Small`) on tokio, smol and ours.
 //!
 //! `cargo bench -p benches --bench runtimes` (a few minutes on 2 cores);
 //! filter with e.g. `-- fib/` or `-- tokio`. For the interleaved table of
@@ -9,6 +11,7 @@
 use std::time::Duration;
 
 use benches::harness::{self, Rayon, FLOOR_LATCH_NAME, FLOOR_NAME};
+use benches::net::Scale;
 use benches::workload::SPAWN_MANY;
 use benches::Workload;
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
@@ -27,12 +30,20 @@ fn runtimes(c: &mut Criterion) {
     let runtimes = harness::runtimes(workers, |_| true);
     let rayon = Rayon::new(workers);
 
-    for workload in Workload::ALL {
+    for workload in Workload::ALL.map(|w| w.at_scale(Scale::Small)) {
         let mut group = c.benchmark_group(workload.name());
-        // Iterations take 0.1–30 ms: flat sampling keeps the run short.
+        // Iterations take 0.1–30 ms (the network ones up to ~100 ms): flat
+        // sampling keeps the run short.
         group.sampling_mode(SamplingMode::Flat);
-        group.throughput(Throughput::Elements(workload.elements()));
-        for rt in &runtimes {
+        if let Workload::TcpStream(_) = workload {
+            group.throughput(Throughput::Bytes(workload.elements()));
+        } else {
+            group.throughput(Throughput::Elements(workload.elements()));
+        }
+        if workload.is_net() {
+            group.sample_size(10);
+        }
+        for rt in runtimes.iter().filter(|rt| rt.runs(workload)) {
             group.bench_function(rt.name(), |b| {
                 b.iter_custom(|iters| rt.time(workload, iters));
             });

@@ -16,6 +16,8 @@ use std::task::{Context, Poll};
 
 use futures::channel::oneshot;
 
+use crate::workload::{Measurement, Workload};
+
 /// Spawning from inside a task that runs on one of the executor's workers.
 ///
 /// Implementations are cheap to clone (a zero-sized type or one `Arc`), so a
@@ -85,6 +87,29 @@ pub trait Executor: Sized + Send + Sync + 'static {
     /// each workload moves them.
     fn counters(&self) -> Vec<(&'static str, u64)> {
         Vec::new()
+    }
+
+    /// Whether this executor runs `workload`. By default the scheduling
+    /// workloads only; the network ones need sockets (see [`crate::net`]),
+    /// and an executor that has them says so here and implements
+    /// [`Executor::measure_net`].
+    fn runs(&self, workload: Workload) -> bool {
+        !workload.is_net()
+    }
+
+    /// Runs `iters` iterations of a network workload that [`Executor::runs`]
+    /// accepts (with `crate::net::measure`).
+    ///
+    /// # Panics
+    ///
+    /// By default, always: the executor has no sockets.
+    fn measure_net(&self, workload: Workload, iters: u64) -> Measurement {
+        let _ = iters;
+        panic!(
+            "{} cannot run {}: it has no sockets",
+            Self::NAME,
+            workload.name()
+        )
     }
 
     /// Runs `fut` to completion on the calling thread (not a worker) while

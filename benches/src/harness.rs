@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::exec::Executor;
 use crate::ours::Ours;
-use crate::peers::{AsyncExecutor, FuturesPool, Tokio};
-use crate::workload::{self, Workload, FIB_N, FIB_RESULT};
+use crate::peers::{AsyncExecutor, FuturesPool, Smol, Tokio};
+use crate::workload::{self, Measurement, Workload, FIB_N, FIB_RESULT};
 
 /// The environment variable that sets the number of workers of every runtime.
 pub const WORKERS_VAR: &str = "BENCH_WORKERS";
@@ -42,9 +42,14 @@ pub trait AnyRuntime {
     /// Whether its figure for `workload` measures scheduling (see
     /// [`Workload::is_meaningful_for`]).
     fn is_meaningful(&self, workload: Workload) -> bool;
+    /// Whether it runs `workload` (see [`Executor::runs`]).
+    fn runs(&self, workload: Workload) -> bool;
     /// Runs `iters` iterations of `workload` and returns the time taken,
     /// setup excluded.
     fn time(&self, workload: Workload, iters: u64) -> Duration;
+    /// [`AnyRuntime::time`], plus the p99 latency of the workloads that
+    /// record one.
+    fn measure(&self, workload: Workload, iters: u64) -> Measurement;
     /// How much one iteration of `workload` moves the runtime's own counters,
     /// averaged over `iters` iterations (empty for runtimes without counters).
     fn counters_per_iteration(&self, workload: Workload, iters: u64) -> Vec<(&'static str, u64)>;
@@ -67,8 +72,16 @@ impl<E: Executor> AnyRuntime for E {
         workload.is_meaningful_for::<E>()
     }
 
+    fn runs(&self, workload: Workload) -> bool {
+        Executor::runs(self, workload)
+    }
+
     fn time(&self, workload: Workload, iters: u64) -> Duration {
         workload.time(self, iters)
+    }
+
+    fn measure(&self, workload: Workload, iters: u64) -> Measurement {
+        workload.measure(self, iters)
     }
 
     fn counters_per_iteration(&self, workload: Workload, iters: u64) -> Vec<(&'static str, u64)> {
@@ -89,22 +102,31 @@ pub const RUNTIMES: &[&str] = &[
     Tokio::NAME,
     AsyncExecutor::NAME,
     FuturesPool::NAME,
+    Smol::NAME,
     Ours::NAME,
     // ab.sh: baseline name here
 ];
 
 /// Builds the runtimes whose names `keep` accepts, each with `workers`
 /// workers, in table order. Adding a runtime is one line here.
+///
+/// `tokio` is built twice: without its I/O driver for the scheduling
+/// workloads, with it for the network ones (each instance runs one family,
+/// see [`AnyRuntime::runs`]). `smol` runs the network workloads only.
 pub fn runtimes(workers: usize, keep: impl Fn(&str) -> bool) -> Vec<Box<dyn AnyRuntime>> {
     let mut list: Vec<Box<dyn AnyRuntime>> = Vec::new();
     if keep(Tokio::NAME) {
         list.push(Box::new(Tokio::new(workers)));
+        list.push(Box::new(Tokio::with_io(workers)));
     }
     if keep(AsyncExecutor::NAME) {
         list.push(Box::new(AsyncExecutor::new(workers)));
     }
     if keep(FuturesPool::NAME) {
         list.push(Box::new(FuturesPool::new(workers)));
+    }
+    if keep(Smol::NAME) {
+        list.push(Box::new(Smol::new(workers)));
     }
     if keep(Ours::NAME) {
         list.push(Box::new(Ours::new(workers)));

@@ -3,8 +3,11 @@
 //! (issue 7).
 //!
 //! - [`workload`]: every workload, written once, generic over [`Executor`].
+//! - [`net`]: the network workloads of issue 13 (`tcp_echo`, `tcp_churn`,
+//!   `tcp_stream`) and the socket traits each runtime implements for them.
 //! - [`exec`]: the [`Executor`] / [`Spawner`] traits and shared helpers.
-//! - [`peers`]: the adapters for tokio, async-executor and the futures pool.
+//! - [`peers`]: the adapters for tokio, async-executor, the futures pool and
+//!   smol (async-executor threads driving async-io's reactor).
 //! - [`ours`]: the adapter for our runtime.
 //! - [`harness`]: the list of runtimes, the worker count
 //!   (`BENCH_WORKERS`, default 2) and the reference lines (the floor of a
@@ -16,6 +19,7 @@
 
 pub mod exec;
 pub mod harness;
+pub mod net;
 pub mod ours;
 pub mod peers;
 pub mod workload;

@@ -1,10 +1,18 @@
 //! The adapter for our runtime: `runtime::Builder::new().worker_threads(N)`,
 //! `Runtime::spawn` from outside, the free `runtime::spawn` and
-//! `runtime::yield_now` inside tasks.
+//! `runtime::yield_now` inside tasks; `runtime::net` for the network
+//! workloads (its reactor is always on: one instance runs every workload).
 
 use std::future::Future;
 
 use crate::exec::{Executor, Spawner, Unwrap};
+// ab.sh: net begin
+use std::io;
+use std::net::SocketAddr;
+
+use crate::net::{self, NetExecutor, NetListener, NetStream};
+use crate::workload::{Measurement, Workload};
+// ab.sh: net end
 
 /// Our runtime with `worker_threads(N)`.
 #[derive(Debug)]
@@ -94,4 +102,63 @@ impl Executor for Ours {
             ("parks", parks),
         ]
     }
+    // ab.sh: net begin
+
+    fn runs(&self, _workload: Workload) -> bool {
+        true
+    }
+
+    fn measure_net(&self, workload: Workload, iters: u64) -> Measurement {
+        net::measure(self, workload, iters)
+    }
+    // ab.sh: net end
 }
+// ab.sh: net begin
+
+impl NetExecutor for Ours {
+    type Listener = runtime::net::TcpListener;
+    type Stream = runtime::net::TcpStream;
+
+    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Listener>> + Send {
+        runtime::net::TcpListener::bind(addr)
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::Stream>> + Send {
+        runtime::net::TcpStream::connect(addr)
+    }
+}
+
+impl NetStream for runtime::net::TcpStream {
+    fn read<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
+        runtime::io::AsyncReadExt::read(self, buf)
+    }
+
+    fn write_all<'a>(
+        &'a mut self,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        runtime::io::AsyncWriteExt::write_all(self, buf)
+    }
+
+    fn set_nodelay(&self) -> io::Result<()> {
+        runtime::net::TcpStream::set_nodelay(self, true)
+    }
+}
+
+impl NetListener for runtime::net::TcpListener {
+    type Stream = runtime::net::TcpStream;
+
+    fn local_addr(&self) -> io::Result<SocketAddr> {
+        runtime::net::TcpListener::local_addr(self)
+    }
+
+    async fn accept(&self) -> io::Result<runtime::net::TcpStream> {
+        runtime::net::TcpListener::accept(self)
+            .await
+            .map(|(s, _)| s)
+    }
+}
+// ab.sh: net end

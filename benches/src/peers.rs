@@ -1,7 +1,11 @@
 //! Adapters for the peers: tokio's multi-thread runtime, async-executor (the
-//! executor under smol) and `futures::executor::ThreadPool`.
+//! executor under smol), `futures::executor::ThreadPool`, and for the network
+//! workloads tokio with its I/O driver and smol (async-executor threads that
+//! drive async-io's reactor).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::thread;
 
@@ -10,12 +14,39 @@ use futures::future::RemoteHandle;
 use futures::task::SpawnExt;
 
 use crate::exec::{Executor, Spawner, Unwrap, YieldNow};
+use crate::net::{self, NetExecutor, SmolListener, SmolStream};
+use crate::workload::{Measurement, Workload};
 
 /// tokio's multi-thread runtime with `worker_threads(N)`.
+///
+/// Two instances share the name `tokio`: [`Tokio::new`] without the I/O
+/// driver runs the scheduling workloads (as it always has), and
+/// [`Tokio::with_io`] (`enable_io()`, as `#[tokio::main]` has it) runs the
+/// network ones. An idle worker of the second parks in epoll, which costs a
+/// little more to wake than the condition variable of the first.
 #[derive(Debug)]
 pub struct Tokio {
     rt: tokio::runtime::Runtime,
     workers: usize,
+    io: bool,
+}
+
+impl Tokio {
+    /// tokio with `worker_threads(workers)` and `enable_io()`: the instance
+    /// that runs the network workloads.
+    pub fn with_io(workers: usize) -> Tokio {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("tokio-io-worker")
+            .enable_io()
+            .build()
+            .expect("cannot build the tokio runtime");
+        Tokio {
+            rt,
+            workers,
+            io: true,
+        }
+    }
 }
 
 /// Spawns with `tokio::spawn` (the current runtime, found in a thread-local).
@@ -55,7 +86,11 @@ impl Executor for Tokio {
             .thread_name("tokio-worker")
             .build()
             .expect("cannot build the tokio runtime");
-        Tokio { rt, workers }
+        Tokio {
+            rt,
+            workers,
+            io: false,
+        }
     }
 
     fn workers(&self) -> usize {
@@ -76,6 +111,32 @@ impl Executor for Tokio {
 
     fn block_on<F: Future>(&self, fut: F) -> F::Output {
         self.rt.block_on(fut)
+    }
+
+    fn runs(&self, workload: Workload) -> bool {
+        workload.is_net() == self.io
+    }
+
+    fn measure_net(&self, workload: Workload, iters: u64) -> Measurement {
+        assert!(
+            self.io,
+            "the tokio instance without I/O ran {}",
+            workload.name()
+        );
+        net::measure(self, workload, iters)
+    }
+}
+
+impl NetExecutor for Tokio {
+    type Listener = tokio::net::TcpListener;
+    type Stream = tokio::net::TcpStream;
+
+    fn bind(addr: SocketAddr) -> impl Future<Output = io::Result<tokio::net::TcpListener>> + Send {
+        tokio::net::TcpListener::bind(addr)
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<tokio::net::TcpStream>> + Send {
+        tokio::net::TcpStream::connect(addr)
     }
 }
 
@@ -119,11 +180,10 @@ impl Spawner for AsyncExecutorSpawner {
     }
 }
 
-impl Executor for AsyncExecutor {
-    const NAME: &'static str = "async-executor";
-    type Spawner = AsyncExecutorSpawner;
-
-    fn new(workers: usize) -> Self {
+impl AsyncExecutor {
+    /// `workers` threads named `{name}-{i}`, each running `block_on(ex.run(shutdown))`
+    /// with the given `block_on`.
+    fn start(workers: usize, name: &str, block_on: fn(ExecutorRun) -> ()) -> AsyncExecutor {
         let ex = Arc::new(async_executor::Executor::new());
         let mut shutdown = Vec::with_capacity(workers);
         let mut threads = Vec::with_capacity(workers);
@@ -131,10 +191,12 @@ impl Executor for AsyncExecutor {
             let (tx, rx) = oneshot::channel::<()>();
             let ex = Arc::clone(&ex);
             let thread = thread::Builder::new()
-                .name(format!("async-executor-{i}"))
+                .name(format!("{name}-{i}"))
                 .spawn(move || {
-                    // Ends with `Err(Canceled)` when the sender is dropped.
-                    let _ = futures::executor::block_on(ex.run(rx));
+                    // Ends (with `Err(Canceled)`) when the sender is dropped.
+                    block_on(Box::pin(async move {
+                        let _ = ex.run(rx).await;
+                    }));
                 })
                 .expect("cannot start an async-executor thread");
             shutdown.push(tx);
@@ -146,6 +208,20 @@ impl Executor for AsyncExecutor {
             shutdown,
             threads,
         }
+    }
+}
+
+/// What each executor thread blocks on: its `ex.run(shutdown)`.
+type ExecutorRun = std::pin::Pin<Box<dyn Future<Output = ()> + Send>>;
+
+impl Executor for AsyncExecutor {
+    const NAME: &'static str = "async-executor";
+    type Spawner = AsyncExecutorSpawner;
+
+    fn new(workers: usize) -> Self {
+        AsyncExecutor::start(workers, "async-executor", |run| {
+            futures::executor::block_on(run)
+        })
     }
 
     fn workers(&self) -> usize {
@@ -175,6 +251,67 @@ impl Drop for AsyncExecutor {
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }
+    }
+}
+
+/// smol: an `async_executor::Executor` run by N threads that each block on
+/// `ex.run(..)` with `async_io::block_on`, as smol's own executor threads do,
+/// so that an idle executor thread waits in async-io's reactor (epoll) and
+/// processes its events; sockets are `async_io::Async<std::net::TcpStream>`.
+/// Runs the network workloads only (the scheduling ones are the
+/// `async-executor` column). The main thread blocks with
+/// `futures::executor::block_on`, so it never takes the reactor: only the
+/// executor threads drive it, like the workers of ours and tokio.
+#[derive(Debug)]
+pub struct Smol(AsyncExecutor);
+
+impl Executor for Smol {
+    const NAME: &'static str = "smol";
+    type Spawner = AsyncExecutorSpawner;
+
+    fn new(workers: usize) -> Self {
+        Smol(AsyncExecutor::start(workers, "smol", async_io::block_on))
+    }
+
+    fn workers(&self) -> usize {
+        self.0.workers
+    }
+
+    fn spawner(&self) -> AsyncExecutorSpawner {
+        self.0.spawner()
+    }
+
+    fn spawn<F>(&self, fut: F) -> async_executor::Task<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(fut)
+    }
+
+    fn block_on<F: Future>(&self, fut: F) -> F::Output {
+        futures::executor::block_on(fut)
+    }
+
+    fn runs(&self, workload: Workload) -> bool {
+        workload.is_net()
+    }
+
+    fn measure_net(&self, workload: Workload, iters: u64) -> Measurement {
+        net::measure(self, workload, iters)
+    }
+}
+
+impl NetExecutor for Smol {
+    type Listener = SmolListener;
+    type Stream = SmolStream;
+
+    async fn bind(addr: SocketAddr) -> io::Result<SmolListener> {
+        SmolListener::bind(addr)
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<SmolStream>> + Send {
+        SmolStream::connect(addr)
     }
 }
 

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use futures::channel::oneshot;
 
 use crate::exec::{wait, Countdown, Executor, Spawner};
+use crate::net::{Scale, CHURN_IN_FLIGHT, ECHO_CONNECTIONS, ECHO_MESSAGE_SIZE, STREAM_WRITE};
 
 /// Tasks spawned per iteration by the `spawn_many_*` workloads (and
 /// futures allocated per iteration by [`floor`], to compare per task).
@@ -39,7 +40,8 @@ pub const FAN_OUT: usize = 100_000;
 /// own `spawn_many_remote_busy` bench).
 pub const BUSY_STALL: Duration = Duration::from_micros(5);
 
-/// One workload of issue 7.
+/// One workload of issue 7 (scheduling) or issue 13 (networking, see
+/// [`crate::net`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Workload {
     /// [`spawn_many_local`]
@@ -58,11 +60,33 @@ pub enum Workload {
     Fib,
     /// [`fan_out`]
     FanOut,
+    /// [`crate::net::tcp_echo`]
+    TcpEcho(Scale),
+    /// [`crate::net::tcp_churn`]
+    TcpChurn(Scale),
+    /// [`crate::net::tcp_stream`]
+    TcpStream(Scale),
+}
+
+/// What timing a batch of iterations gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Measurement {
+    /// The time the iterations took, setup excluded.
+    pub elapsed: Duration,
+    /// The 99th percentile of the per-message latency, for the workloads
+    /// that record one (`tcp_echo`).
+    pub p99: Option<Duration>,
+}
+
+impl From<Duration> for Measurement {
+    fn from(elapsed: Duration) -> Measurement {
+        Measurement { elapsed, p99: None }
+    }
 }
 
 impl Workload {
-    /// Every workload, in table order.
-    pub const ALL: [Workload; 8] = [
+    /// Every workload, in table order (the network ones at full size).
+    pub const ALL: [Workload; 11] = [
         Workload::SpawnManyLocal,
         Workload::SpawnManyRemoteIdle,
         Workload::SpawnManyRemoteBusy,
@@ -71,6 +95,9 @@ impl Workload {
         Workload::ChainedSpawn,
         Workload::Fib,
         Workload::FanOut,
+        Workload::TcpEcho(Scale::Full),
+        Workload::TcpChurn(Scale::Full),
+        Workload::TcpStream(Scale::Full),
     ];
 
     /// The name used for criterion groups, table rows and `--workload`.
@@ -84,6 +111,71 @@ impl Workload {
             Workload::ChainedSpawn => "chained_spawn",
             Workload::Fib => "fib",
             Workload::FanOut => "fan_out",
+            Workload::TcpEcho(_) => "tcp_echo",
+            Workload::TcpChurn(_) => "tcp_churn",
+            Workload::TcpStream(_) => "tcp_stream",
+        }
+    }
+
+    /// Whether it is a network workload (issue 13): run only on the runtimes
+    /// whose [`Executor::runs`] accepts it, which have sockets.
+    pub fn is_net(self) -> bool {
+        matches!(
+            self,
+            Workload::TcpEcho(_) | Workload::TcpChurn(_) | Workload::TcpStream(_)
+        )
+    }
+
+    /// The same workload at `scale` (the scheduling ones have one size).
+    pub fn at_scale(self, scale: Scale) -> Workload {
+        match self {
+            Workload::TcpEcho(_) => Workload::TcpEcho(scale),
+            Workload::TcpChurn(_) => Workload::TcpChurn(scale),
+            Workload::TcpStream(_) => Workload::TcpStream(scale),
+            other => other,
+        }
+    }
+
+    /// The unit of [`Workload::elements`] per second, for throughput.
+    pub fn unit(self) -> &'static str {
+        match self {
+            Workload::TcpEcho(_) => "msg/s",
+            Workload::TcpChurn(_) => "conn/s",
+            Workload::TcpStream(_) => "B/s",
+            _ => "/s",
+        }
+    }
+
+    /// What one iteration of a network workload moves, in words.
+    pub fn describe(self) -> String {
+        match self {
+            Workload::TcpEcho(scale) => format!(
+                "{ECHO_CONNECTIONS} connections × {} messages of {ECHO_MESSAGE_SIZE} B, one at a time",
+                thousands(scale.echo_messages())
+            ),
+            Workload::TcpChurn(scale) => format!(
+                "{} connections (connect, one {ECHO_MESSAGE_SIZE} B echo, close), {CHURN_IN_FLIGHT} at a time",
+                thousands(scale.churn_connections())
+            ),
+            Workload::TcpStream(scale) => {
+                let size = match scale.stream_bytes() {
+                    b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+                    b => format!("{} MiB", b >> 20),
+                };
+                format!("one connection, {size} in {} KiB writes", STREAM_WRITE >> 10)
+            }
+            other => other.name().to_owned(),
+        }
+    }
+
+    /// The target throughput ratio ours / tokio of a network workload
+    /// (issue 13): at least 1.15× on `tcp_echo` and `tcp_churn`, 1.0× on
+    /// `tcp_stream`.
+    pub fn net_target(self) -> Option<f64> {
+        match self {
+            Workload::TcpEcho(_) | Workload::TcpChurn(_) => Some(1.15),
+            Workload::TcpStream(_) => Some(1.0),
+            _ => None,
         }
     }
 
@@ -93,7 +185,8 @@ impl Workload {
     }
 
     /// What one iteration does, counted for throughput: tasks spawned, or
-    /// yields for `yield_many`, or round trips for `ping_pong`.
+    /// yields for `yield_many`, or round trips for `ping_pong`; messages,
+    /// connections or bytes for the network workloads.
     pub fn elements(self) -> u64 {
         let n = match self {
             Workload::SpawnManyLocal
@@ -105,6 +198,9 @@ impl Workload {
             // One spawn per inner node of the call tree: fib(n + 1) - 1.
             Workload::Fib => 28_656,
             Workload::FanOut => FAN_OUT,
+            Workload::TcpEcho(scale) => ECHO_CONNECTIONS * scale.echo_messages(),
+            Workload::TcpChurn(scale) => scale.churn_connections(),
+            Workload::TcpStream(scale) => return scale.stream_bytes(),
         };
         n as u64
     }
@@ -137,12 +233,18 @@ impl Workload {
             Workload::FanOut => {
                 black_box(fan_out(ex));
             }
+            Workload::TcpEcho(_) | Workload::TcpChurn(_) | Workload::TcpStream(_) => {
+                ex.measure_net(self, 1);
+            }
         }
     }
 
     /// Runs `iters` iterations on `ex` and returns the time they took,
     /// setup and teardown excluded.
     pub fn time<E: Executor>(self, ex: &E, iters: u64) -> Duration {
+        if self.is_net() {
+            return ex.measure_net(self, iters).elapsed;
+        }
         let busy = (self == Workload::SpawnManyRemoteBusy).then(|| Busy::start(ex));
         let start = Instant::now();
         for _ in 0..iters {
@@ -154,6 +256,29 @@ impl Workload {
         }
         elapsed
     }
+
+    /// [`Workload::time`], plus the p99 latency of the workloads that record
+    /// one.
+    pub fn measure<E: Executor>(self, ex: &E, iters: u64) -> Measurement {
+        if self.is_net() {
+            ex.measure_net(self, iters)
+        } else {
+            self.time(ex, iters).into()
+        }
+    }
+}
+
+/// `n` with a space between groups of three digits (`20 000`).
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Spawns [`SPAWN_MANY`] empty tasks from inside a task running on a worker

@@ -1,6 +1,7 @@
 //! Runs every workload on every runtime, interleaved (A B C D, A B C D, …),
 //! and prints a Markdown table of medians with the ratios ours / tokio and
-//! ours / fastest peer.
+//! ours / fastest peer; the network workloads (issue 13) get a table of their
+//! own with throughputs, ratios of throughput, and `tcp_echo`'s p99 latency.
 //!
 //! ```text
 //! cargo run --release -p benches --bin compare -- [--runs N] [--quick] [--out FILE]
@@ -17,20 +18,23 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use benches::harness::{self, AnyRuntime, Rayon, FLOOR_LATCH_NAME, FLOOR_NAME};
-use benches::workload::SPAWN_MANY;
+use benches::net::Scale;
+use benches::workload::{Measurement, SPAWN_MANY};
 use benches::Workload;
 
 const USAGE: &str = "\
 usage: compare [options]
 
   --runs N          interleaved rounds per workload (default 21; --quick: 5)
-  --quick           fewer, shorter samples: a smoke test, not a result
+  --quick           fewer, shorter samples, the network workloads at their
+                    small (criterion) size: a smoke test, not a result
   --target-ms MS    wall time of one sample (default 40; --quick: 5)
   --out FILE        also write the Markdown report to FILE
   --workload NAME   only this workload (repeatable); one of:
                     spawn_many_local spawn_many_remote_idle spawn_many_remote_busy
                     yield_many ping_pong chained_spawn fib fan_out
-  --runtime NAME    only this runtime (repeatable), e.g. tokio, ours
+                    tcp_echo tcp_churn tcp_stream (network: tokio, smol, ours)
+  --runtime NAME    only this runtime (repeatable), e.g. tokio, smol, ours
   --stat STAT       median (default) or min: the per-runtime figure the table
                     and ratios use; min is steadier on a loaded machine
   --no-refs         skip the floor and rayon reference lines
@@ -140,6 +144,11 @@ fn parse_args() -> Result<Options, String> {
     if opts.workloads.is_empty() {
         opts.workloads = Workload::ALL.to_vec();
     }
+    if opts.quick {
+        for w in &mut opts.workloads {
+            *w = w.at_scale(Scale::Small);
+        }
+    }
     for name in &opts.runtimes {
         if !harness::RUNTIMES.contains(&name.as_str()) {
             return Err(format!(
@@ -153,12 +162,24 @@ fn parse_args() -> Result<Options, String> {
 
 /// Something that can be timed over a batch of iterations.
 trait Timed {
-    fn time(&self, iters: u64) -> Duration;
+    fn time(&self, iters: u64) -> Measurement;
 }
 
 impl<F: Fn(u64) -> Duration> Timed for F {
-    fn time(&self, iters: u64) -> Duration {
-        self(iters)
+    fn time(&self, iters: u64) -> Measurement {
+        self(iters).into()
+    }
+}
+
+/// A runtime running one workload.
+struct RuntimeTimer<'a> {
+    rt: &'a dyn AnyRuntime,
+    workload: Workload,
+}
+
+impl Timed for RuntimeTimer<'_> {
+    fn time(&self, iters: u64) -> Measurement {
+        self.rt.measure(self.workload, iters)
     }
 }
 
@@ -170,6 +191,8 @@ struct Series {
     meaningful: bool,
     iters: u64,
     samples: Vec<Duration>,
+    /// The p99 latency of each sample, for the workloads that record one.
+    p99s: Vec<Duration>,
     /// The statistic [`Series::headline`] reports.
     stat: Stat,
 }
@@ -210,13 +233,27 @@ impl Series {
     fn max(&self) -> Duration {
         self.samples.iter().copied().max().unwrap_or_default()
     }
+
+    /// The median (or with `--stat min` the minimum) of the samples' p99
+    /// latencies, if the workload records latencies.
+    fn p99(&self) -> Option<Duration> {
+        if self.p99s.is_empty() {
+            return None;
+        }
+        let mut sorted = self.p99s.clone();
+        sorted.sort();
+        Some(match self.stat {
+            Stat::Median => sorted[sorted.len() / 2],
+            Stat::Min => sorted[0],
+        })
+    }
 }
 
 /// Warms `timed` up and returns how many iterations make one sample of
 /// about `target`.
 fn calibrate(timed: &dyn Timed, target: Duration) -> u64 {
     timed.time(1);
-    let one = timed.time(1).max(Duration::from_nanos(1));
+    let one = timed.time(1).elapsed.max(Duration::from_nanos(1));
     let iters = target.as_nanos() / one.as_nanos();
     iters.clamp(1, 1_000_000) as u64
 }
@@ -252,6 +289,7 @@ fn measure(contenders: &[Contender<'_>], opts: &Options) -> Vec<Series> {
             meaningful: c.meaningful,
             iters: calibrate(c.timed, target),
             samples: Vec::with_capacity(runs),
+            p99s: Vec::new(),
             stat: opts.stat,
         })
         .collect();
@@ -260,8 +298,9 @@ fn measure(contenders: &[Contender<'_>], opts: &Options) -> Vec<Series> {
             // Let the previous contender's threads go idle (rayon's and tokio's
             // spin a while before they sleep) so they do not eat this one's CPU.
             std::thread::sleep(SETTLE);
-            let total = c.timed.time(s.iters);
-            s.samples.push(total / s.iters as u32);
+            let m = c.timed.time(s.iters);
+            s.samples.push(m.elapsed / s.iters as u32);
+            s.p99s.extend(m.p99);
         }
     }
     series
@@ -365,6 +404,57 @@ fn report(
         load_before,
         load_average(),
     );
+    let (net_rows, rows): (Vec<&Row>, Vec<&Row>) = rows.iter().partition(|r| r.workload.is_net());
+    if !rows.is_empty() {
+        scheduling_table(&mut out, names, &rows, refs);
+    }
+    if !net_rows.is_empty() {
+        net_tables(&mut out, opts, workers, names, &net_rows);
+    }
+
+    // Spread, to judge the noise.
+    let _ = writeln!(out, "<details><summary>Spread (min / median / max per iteration, iterations per sample)</summary>\n");
+    let _ = writeln!(
+        out,
+        "| workload | runtime | min | median | max | iters/sample |\n|---|---|---:|---:|---:|---:|"
+    );
+    let ref_rows = refs
+        .floor
+        .iter()
+        .chain(refs.floor_latch.iter())
+        .map(|s| ("floor", s));
+    let all = rows
+        .iter()
+        .chain(&net_rows)
+        .flat_map(|r| r.series.iter().map(move |s| (r.workload.name(), s)))
+        .chain(ref_rows);
+    for (workload, s) in all {
+        let _ = writeln!(
+            out,
+            "| {workload} | {} | {} | {} | {} | {} |",
+            s.name,
+            fmt_duration(s.min()),
+            fmt_duration(s.median()),
+            fmt_duration(s.max()),
+            s.iters
+        );
+    }
+    let _ = writeln!(out, "\n</details>");
+    out
+}
+
+/// The names of `names` that have a series in one of `rows`, in order.
+fn columns(names: &[&'static str], rows: &[&Row]) -> Vec<&'static str> {
+    names
+        .iter()
+        .copied()
+        .filter(|n| rows.iter().any(|r| r.series.iter().any(|s| s.name == *n)))
+        .collect()
+}
+
+/// The table of the scheduling workloads (issue 7) and its reference lines.
+fn scheduling_table(out: &mut String, names: &[&'static str], rows: &[&Row], refs: &Refs) {
+    let names = &columns(names, rows)[..];
     let has_ours = rows.iter().any(|r| r.series.iter().any(Series::is_ours));
     let has_tokio = names.contains(&"tokio");
 
@@ -541,35 +631,179 @@ fn report(
         }
         let _ = writeln!(out, " (runtime / rayon).\n");
     }
+}
 
-    // Spread, to judge the noise.
-    let _ = writeln!(out, "<details><summary>Spread (min / median / max per iteration, iterations per sample)</summary>\n");
+/// `value` per second with a k / M / G prefix, e.g. `123 k msg/s`, or
+/// `1.23 GiB/s` for bytes.
+fn fmt_rate(value: f64, unit: &str) -> String {
+    let (value, prefix, unit) = if unit == "B/s" {
+        let units = [(1u64 << 30, "Gi"), (1 << 20, "Mi"), (1 << 10, "Ki")];
+        match units.iter().find(|(scale, _)| value >= *scale as f64) {
+            Some((scale, prefix)) => (value / *scale as f64, *prefix, unit),
+            None => (value, "", unit),
+        }
+    } else if value >= 1e9 {
+        (value / 1e9, "G ", unit)
+    } else if value >= 1e6 {
+        (value / 1e6, "M ", unit)
+    } else if value >= 1e3 {
+        (value / 1e3, "k ", unit)
+    } else {
+        (value, "", unit)
+    };
+    let digits = if value < 10.0 {
+        2
+    } else if value < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{value:.digits$} {prefix}{unit}")
+}
+
+/// The tables of the network workloads (issue 13): throughput per runtime,
+/// ratios of throughput (higher is better), and `tcp_echo`'s p99 latency.
+fn net_tables(
+    out: &mut String,
+    opts: &Options,
+    workers: usize,
+    names: &[&'static str],
+    rows: &[&Row],
+) {
+    let names = &columns(names, rows)[..];
+    let peers: Vec<&'static str> = names
+        .iter()
+        .copied()
+        .filter(|n| {
+            rows.iter()
+                .any(|r| r.series.iter().any(|s| s.name == *n && s.is_peer()))
+        })
+        .collect();
+    let has_ours = rows.iter().any(|r| r.series.iter().any(Series::is_ours));
+    let has_baseline = rows
+        .iter()
+        .any(|r| r.series.iter().any(|s| s.kind == Kind::Baseline));
+    let _ = writeln!(out, "\n### Networking (issue 13)\n");
     let _ = writeln!(
         out,
-        "| workload | runtime | min | median | max | iters/sample |\n|---|---|---:|---:|---:|---:|"
+        "Server and clients on the same runtime, over 127.0.0.1, {workers} workers each \
+         (smol: async-executor threads under `async_io::block_on`; tokio: `enable_io()`). \
+         Throughput from the {} per-iteration time of {} interleaved rounds; the ratios \
+         are ours' throughput over the other's, so **higher is better** here.\n",
+        opts.stat.name().to_lowercase(),
+        opts.runs,
     );
-    let ref_rows = refs
-        .floor
-        .iter()
-        .chain(refs.floor_latch.iter())
-        .map(|s| ("floor", s));
-    let all = rows
-        .iter()
-        .flat_map(|r| r.series.iter().map(move |s| (r.workload.name(), s)))
-        .chain(ref_rows);
-    for (workload, s) in all {
+    let mut header = String::from("| workload | one iteration |");
+    let mut rule = String::from("|---|---|");
+    for name in names {
+        let _ = write!(header, " {name} |");
+        rule.push_str("---:|");
+    }
+    if has_ours {
+        if has_baseline {
+            header.push_str(" ours / baseline |");
+            rule.push_str("---:|");
+        }
+        for peer in &peers {
+            let _ = write!(header, " ours / {peer} |");
+            rule.push_str("---:|");
+        }
+        header.push_str(" target |");
+        rule.push_str("---|");
+    }
+    let _ = writeln!(out, "{header}\n{rule}");
+    let rate = |row: &Row, s: &Series| row.workload.elements() as f64 / s.headline().as_secs_f64();
+    for row in rows {
+        let find = |name: &str| row.series.iter().find(|s| s.name == name);
+        let mut line = format!("| {} | {} |", row.workload.name(), row.workload.describe());
+        for name in names {
+            match find(name) {
+                Some(s) => {
+                    let _ = write!(line, " {} |", fmt_rate(rate(row, s), row.workload.unit()));
+                }
+                None => line.push_str(" – |"),
+            }
+        }
+        if has_ours {
+            let ours = row.series.iter().find(|s| s.is_ours());
+            let mut versus = |other: Option<&Series>| match (ours, other) {
+                (Some(o), Some(p)) => {
+                    let _ = write!(line, " {:.2}× |", ratio(p.headline(), o.headline()));
+                }
+                _ => line.push_str(" – |"),
+            };
+            if has_baseline {
+                versus(row.series.iter().find(|s| s.kind == Kind::Baseline));
+            }
+            for peer in &peers {
+                versus(find(peer));
+            }
+            match (ours, find("tokio"), row.workload.net_target()) {
+                (Some(o), Some(t), Some(target)) => {
+                    let r = ratio(t.headline(), o.headline());
+                    let verdict = if r >= target { "met" } else { "**missed**" };
+                    let _ = write!(line, " ≥ {target:.2}× tokio {verdict} |");
+                }
+                _ => line.push_str(" – |"),
+            }
+        }
+        let _ = writeln!(out, "{line}");
+    }
+
+    // Latency, for the workloads that record it.
+    for row in rows {
+        if !row.series.iter().any(|s| s.p99().is_some()) {
+            continue;
+        }
         let _ = writeln!(
             out,
-            "| {workload} | {} | {} | {} | {} | {} |",
-            s.name,
-            fmt_duration(s.min()),
-            fmt_duration(s.median()),
-            fmt_duration(s.max()),
-            s.iters
+            "\n{} latency per message (write to echo read back), p99 over all messages of \
+             one sample, {} of the rounds' p99s:\n",
+            row.workload.name(),
+            opts.stat.name().to_lowercase(),
         );
+        let mut header = String::from("|");
+        let mut rule = String::from("|");
+        for name in names {
+            let _ = write!(header, " {name} |");
+            rule.push_str("---:|");
+        }
+        let tokio_p99 = row
+            .series
+            .iter()
+            .find(|s| s.name == "tokio")
+            .and_then(Series::p99);
+        let ours_p99 = row
+            .series
+            .iter()
+            .find(|s| s.is_ours())
+            .and_then(Series::p99);
+        if tokio_p99.is_some() && ours_p99.is_some() {
+            header.push_str(" ours / tokio | target |");
+            rule.push_str("---:|---|");
+        }
+        let mut line = String::from("|");
+        for name in names {
+            match row
+                .series
+                .iter()
+                .find(|s| s.name == *name)
+                .and_then(Series::p99)
+            {
+                Some(p) => {
+                    let _ = write!(line, " {} |", fmt_duration(p));
+                }
+                None => line.push_str(" – |"),
+            }
+        }
+        if let (Some(o), Some(t)) = (ours_p99, tokio_p99) {
+            let r = ratio(o, t);
+            let verdict = if r <= 1.0 { "met" } else { "**missed**" };
+            let _ = write!(line, " {r:.2}× | ≤ 1.0× (≤ tokio's) {verdict} |");
+        }
+        let _ = writeln!(out, "{header}\n{rule}\n{line}");
     }
-    let _ = writeln!(out, "\n</details>");
-    out
+    let _ = writeln!(out);
 }
 
 /// A table of the counters one iteration of each workload moves, for the
@@ -579,6 +813,9 @@ fn metrics_report(runtimes: &[Box<dyn AnyRuntime>], workloads: &[Workload]) -> S
     for rt in runtimes {
         let mut header_done = false;
         for &workload in workloads {
+            if !rt.runs(workload) {
+                continue;
+            }
             let counters = rt.counters_per_iteration(workload, METRICS_ITERS);
             if counters.is_empty() {
                 break;
@@ -623,7 +860,9 @@ fn main() -> ExitCode {
     let workers = harness::workers();
     let keep = |name: &str| opts.runtimes.is_empty() || opts.runtimes.iter().any(|r| r == name);
     let runtimes = harness::runtimes(workers, keep);
-    let names: Vec<&'static str> = runtimes.iter().map(|rt| rt.name()).collect();
+    // One name per runtime (tokio has two instances, see `harness::runtimes`).
+    let mut names: Vec<&'static str> = runtimes.iter().map(|rt| rt.name()).collect();
+    names.dedup();
     eprintln!(
         "compare: {} on {workers} workers, {} rounds of ~{} ms samples",
         names.join(", "),
@@ -634,14 +873,16 @@ fn main() -> ExitCode {
     let rayon = (opts.refs && opts.workloads.contains(&Workload::Fib)).then(|| Rayon::new(workers));
     let mut rows = Vec::new();
     for &workload in &opts.workloads {
-        let timers: Vec<_> = runtimes
+        let running: Vec<&dyn AnyRuntime> = runtimes
             .iter()
-            .map(|rt| {
-                let rt: &dyn AnyRuntime = rt.as_ref();
-                move |iters| rt.time(workload, iters)
-            })
+            .map(|rt| rt.as_ref())
+            .filter(|rt| rt.runs(workload))
             .collect();
-        let mut contenders: Vec<Contender<'_>> = runtimes
+        let timers: Vec<_> = running
+            .iter()
+            .map(|&rt| RuntimeTimer { rt, workload })
+            .collect();
+        let mut contenders: Vec<Contender<'_>> = running
             .iter()
             .zip(&timers)
             .map(|(rt, timed)| Contender {
@@ -677,7 +918,7 @@ fn main() -> ExitCode {
         floor: None,
         floor_latch: None,
     };
-    if opts.refs {
+    if opts.refs && opts.workloads.iter().any(|w| !w.is_net()) {
         eprintln!("compare: floor");
         let floor = Contender {
             name: FLOOR_NAME,
