@@ -43,6 +43,14 @@ trap 'rm -f "$log"' EXIT
 #                   reference is neither kept as a credit nor given back
 #   lifo_take       scheduler/lifo.rs, LifoSlot::take: the owner claims the task with a
 #                   load and a store, not a swap, so a thief may take it too
+#   driver_wake     scheduler/park.rs, unpark_with: an unpark that finds PARKED_DRIVER
+#                   signals the condition variable, not the reactor's waker, so a worker
+#                   blocked in the reactor sleeps through it
+#   driver_park     scheduler/park.rs, park_in_driver: PARKED_DRIVER announced with a
+#                   swap, not a CAS from EMPTY, erasing the token of an unpark that
+#                   raced the decision to drive
+#   io_clear_tick   io/scheduled_io.rs, clear_readiness: the clear ignores the tick, so
+#                   an event between a waiter's read and its WouldBlock clear is erased
 PLANTS=(
   "complete_order task join_waker_replaced_vs_complete"
   "fast_complete task join_waker_vs_complete"
@@ -51,6 +59,9 @@ PLANTS=(
   "pool_wake pool a_release_racing_a_registration_wakes_the_waiter"
   "credits scheduler task_refs_outlive_the_runtime"
   "lifo_take lifo owner_take_vs_steal"
+  "driver_wake io spawn_vs_driver_park"
+  "driver_park io spawn_vs_driver_park"
+  "io_clear_tick io clear_vs_new_event"
 )
 
 if [ "${1:-}" = "--broken" ]; then

@@ -5,7 +5,7 @@
 //! property it checks as assertions. Run them with
 //!
 //! ```text
-//! RUSTFLAGS="--cfg loom" LOOM_MAX_PREEMPTIONS=2 LOOM_MAX_BRANCHES=10000 \
+//! RUSTFLAGS="--cfg loom" LOOM_MAX_BRANCHES=10000 \
 //!     CARGO_TARGET_DIR=target/loom cargo test -p loom-tests --release
 //! ```
 //!
@@ -30,6 +30,9 @@
 //! | `pool_wake` | `pool/wait.rs`, `after_release` | no `SeqCst` fence between the unlock and the read of `waiting` | `pool::a_release_racing_a_registration_wakes_the_waiter` (deadlock) |
 //! | `credits` | `scheduler/runtime_ref.rs`, `Credits::give_back` | a freed task's reference is neither kept as a credit nor given back | `scheduler::task_refs_outlive_the_runtime` |
 //! | `lifo_take` | `scheduler/lifo.rs`, `LifoSlot::take` | the owner claims the task with a load and a store, not a swap, so a thief may take it too | `lifo::owner_take_vs_steal` (the task state word's debug assertion) |
+//! | `driver_wake` | `scheduler/park.rs`, `Parker::unpark_with` | an unpark that finds `PARKED_DRIVER` signals the condition variable, not the reactor's waker: a worker blocked in the reactor sleeps through it | `io::spawn_vs_driver_park` (deadlock) |
+//! | `driver_park` | `scheduler/park.rs`, `Parker::park_in_driver` | `PARKED_DRIVER` announced with a swap, not a CAS from `EMPTY`: the token of an unpark that raced the decision to drive is lost | `io::spawn_vs_driver_park` (deadlock) |
+//! | `io_clear_tick` | `io/scheduled_io.rs`, `ScheduledIo::clear_readiness` | the clear ignores the tick: an event between a waiter's read and its `WouldBlock` clear is erased | `io::clear_vs_new_event` (deadlock) |
 //!
 //! `.ci/loom.sh --broken` (run by CI) rebuilds the runtime once per plant, runs the
 //! model that must catch it, and fails unless every plant is caught. The ordinary run

@@ -91,7 +91,7 @@ pub mod __private {
 #[cfg(loom)]
 #[doc(hidden)]
 pub mod __loom {
-    pub use crate::loom_support::{lifo, scheduler, task, time};
+    pub use crate::loom_support::{io, lifo, scheduler, task, time};
 }
 
 /// The README's code blocks, compiled and run as doctests so its examples stay true.

@@ -6,7 +6,10 @@
 //! can spawn, poll, wake, abort, join and shut down real tasks (state word, harness,
 //! waker vtable, join-waker rules) on the loom threads of its choice. [`scheduler`]
 //! starts the real worker loop (`worker::run`: run, steal, the park/notify protocol of
-//! `idle.rs`, `Parker`) on loom threads and exposes the real remote push and shutdown.
+//! `idle.rs`, `Parker`) on loom threads and exposes the real remote push and shutdown;
+//! with a reactor, its workers park in it (`park_in_driver`). [`io`] registers model
+//! resources on that reactor (io/sys.rs's model of epoll) and exposes a registration's
+//! readiness word (io/scheduled_io.rs), alone or registered.
 
 /// Tasks on a test scheduler.
 pub mod task {
@@ -167,8 +170,21 @@ pub mod scheduler {
     }
 
     impl Workers {
-        /// Starts `n` workers.
+        /// Starts `n` workers, without a reactor (`Scheduler::io` is `None`).
         pub fn start(n: usize) -> Workers {
+            Workers::start_on(n, None)
+        }
+
+        /// Starts `n` workers with a reactor, as `Runtime::start` does: a parking worker
+        /// that wins the selector blocks in it (io/driver.rs, D1), and unparks reach it
+        /// through the reactor's waker (park.rs, `park_in_driver`). Under loom the
+        /// reactor's epoll is the model in io/sys.rs.
+        pub fn start_with_io(n: usize) -> Workers {
+            let reactor = crate::io::driver::Reactor::new().expect("the model reactor");
+            Workers::start_on(n, Some(Arc::new(reactor)))
+        }
+
+        fn start_on(n: usize, io: Option<Arc<crate::io::driver::Reactor>>) -> Workers {
             let config = Config {
                 num_workers: n,
                 thread_name: "loom-worker".to_owned(),
@@ -179,7 +195,7 @@ pub mod scheduler {
             };
             let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();
             let stealers = locals.iter().map(Worker::stealer).collect();
-            let shared = Arc::new(Scheduler::new(config, stealers, None));
+            let shared = Arc::new(Scheduler::new(config, stealers, io));
             let threads = locals
                 .into_iter()
                 .enumerate()
@@ -225,6 +241,11 @@ pub mod scheduler {
         /// How many times workers went to sleep (metrics counters).
         pub fn parks(&self) -> u64 {
             self.shared.parks()
+        }
+
+        /// The workers' reactor (for [`super::io::Resource::register`]).
+        pub(crate) fn reactor(&self) -> Option<&Arc<crate::io::driver::Reactor>> {
+            self.shared.io()
         }
     }
 
@@ -367,6 +388,196 @@ pub mod lifo {
     impl fmt::Debug for Slot {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("Slot")
+        }
+    }
+}
+
+/// The reactor and a registration's readiness word (io/driver.rs rules D1–D3,
+/// io/scheduled_io.rs rules R1–R3): a model resource registered on [`Workers`]'
+/// reactor, made ready from any loom thread (io/sys.rs's model of epoll), and the
+/// readiness word alone, for the waiter side without a reactor.
+///
+/// [`Workers`]: super::scheduler::Workers
+pub mod io {
+    use std::fmt;
+    use std::future::Future;
+    use std::io;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    use super::scheduler::Workers;
+    use crate::io::driver::Reactor;
+    use crate::io::registration::{shutdown_error, Direction};
+    use crate::io::slab::Key;
+    use crate::io::sys::ModelSource;
+    use crate::io::{Interest, Ready};
+    use crate::sync::Arc;
+
+    /// A readiness a waiter observed: its bits and the tick it read them at (what
+    /// `clear_readiness` checks, rule R2).
+    #[derive(Clone, Copy, Debug)]
+    pub struct ReadyEvent(crate::io::ReadyEvent);
+
+    impl ReadyEvent {
+        /// The bits seen (restricted to the waiter's interest).
+        pub fn ready(&self) -> Ready {
+            self.0.ready
+        }
+    }
+
+    /// One registration's shared state (`ScheduledIo`): its readiness word and its
+    /// waiters. `new` makes one alone; [`Resource::scheduled_io`] is a registered one.
+    #[derive(Clone)]
+    pub struct ScheduledIo(Arc<crate::io::scheduled_io::ScheduledIo>);
+
+    impl ScheduledIo {
+        /// A fresh state, not registered anywhere: not ready, no waiters.
+        pub fn new() -> ScheduledIo {
+            ScheduledIo(Arc::new(crate::io::scheduled_io::ScheduledIo::new()))
+        }
+
+        /// What a reactor turn does for an event naming this registration (R1): ORs
+        /// `ready` in, bumps the tick, wakes the waiters it satisfies. Returns how many
+        /// wakers were called.
+        pub fn set_readiness(&self, ready: Ready) -> usize {
+            self.0.set_readiness(ready)
+        }
+
+        /// The readiness now, for `interest` (`None`: not ready); `Err` once shut down.
+        pub fn ready_now(&self, interest: Interest) -> io::Result<Option<ReadyEvent>> {
+            self.0
+                .ready_now(interest)
+                .map(|ev| ev.map(ReadyEvent))
+                .map_err(|()| shutdown_error())
+        }
+
+        /// A waiter's clear after `WouldBlock` (R2): clears `ev`'s bits unless an event
+        /// came since they were read.
+        pub fn clear_readiness(&self, ev: ReadyEvent) {
+            self.0.clear_readiness(ev.0);
+        }
+
+        /// `Registration::poll_ready` for reading: the single reader slot (R3).
+        pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<ReadyEvent>> {
+            self.0
+                .poll_ready(cx, Direction::Read)
+                .map(|r| r.map(ReadyEvent).map_err(|()| shutdown_error()))
+        }
+
+        /// `Registration::readiness`: waits in the waiter list until ready for
+        /// `interest` (`poll_waiter`; the slot is freed on completion or drop).
+        pub fn readiness(&self, interest: Interest) -> Readiness {
+            Readiness {
+                io: self.0.clone(),
+                interest,
+                slot: None,
+            }
+        }
+    }
+
+    impl Default for ScheduledIo {
+        fn default() -> ScheduledIo {
+            ScheduledIo::new()
+        }
+    }
+
+    impl fmt::Debug for ScheduledIo {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("ScheduledIo")
+        }
+    }
+
+    /// The future of [`ScheduledIo::readiness`], as registration.rs's `Readiness`
+    /// (owning its state, so a spawned task can hold it).
+    pub struct Readiness {
+        io: Arc<crate::io::scheduled_io::ScheduledIo>,
+        interest: Interest,
+        slot: Option<usize>,
+    }
+
+    impl Future for Readiness {
+        type Output = io::Result<ReadyEvent>;
+
+        fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+            let this = self.get_mut();
+            match this.io.poll_waiter(cx, this.interest, &mut this.slot) {
+                Poll::Ready(r) => {
+                    this.io.drop_waiter(&mut this.slot);
+                    Poll::Ready(r.map(ReadyEvent).map_err(|()| shutdown_error()))
+                }
+                Poll::Pending => Poll::Pending,
+            }
+        }
+    }
+
+    impl Drop for Readiness {
+        fn drop(&mut self) {
+            self.io.drop_waiter(&mut self.slot);
+        }
+    }
+
+    impl fmt::Debug for Readiness {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Readiness")
+                .field("slot", &self.slot)
+                .finish()
+        }
+    }
+
+    /// A model resource registered on a reactor (`Reactor::register_model`): its
+    /// `ScheduledIo` is in the reactor's table, and [`make_ready`](Self::make_ready)
+    /// is "data arrived" (an event in the model epoll, dispatched by whichever worker
+    /// turns the reactor next). Dropped: removed from the table and shut down, as a
+    /// dropped `Registration`.
+    pub struct Resource {
+        reactor: Arc<Reactor>,
+        key: Key,
+        io: ScheduledIo,
+        source: ModelSource,
+    }
+
+    impl Resource {
+        /// Registers a model resource on `workers`' reactor.
+        ///
+        /// # Panics
+        ///
+        /// If `workers` were started without one ([`Workers::start_with_io`]).
+        pub fn register(workers: &Workers) -> io::Result<Resource> {
+            let reactor = workers
+                .reactor()
+                .expect("workers started with `start_with_io`")
+                .clone();
+            let (key, io, source) = reactor.register_model()?;
+            Ok(Resource {
+                reactor,
+                key,
+                io: ScheduledIo(io),
+                source,
+            })
+        }
+
+        /// The resource's shared state, as the reactor's table holds it.
+        pub fn scheduled_io(&self) -> &ScheduledIo {
+            &self.io
+        }
+
+        /// The model epoll reports `ready` for this resource: queued for the next
+        /// turn, and a turn blocked in the wait returns.
+        pub fn make_ready(&self, ready: Ready) {
+            self.source.make_ready(ready);
+        }
+    }
+
+    impl Drop for Resource {
+        fn drop(&mut self) {
+            self.reactor.deregister_model(self.key);
+            self.io.0.shutdown();
+        }
+    }
+
+    impl fmt::Debug for Resource {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("Resource")
         }
     }
 }

@@ -1,5 +1,7 @@
 //! `AsyncFd` on a "pipe" (one end of a std `UnixStream` pair, non-blocking); every
 //! test bounded in time.
+// The sockets need the real reactor: not in the loom build.
+#![cfg(not(loom))]
 
 mod common;
 #[path = "common/net.rs"]

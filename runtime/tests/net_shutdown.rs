@@ -1,6 +1,8 @@
 //! Sockets and runtime shutdown: tasks awaiting I/O are dropped with the runtime,
 //! futures awaited elsewhere complete with an `Other` error, new operations fail the
 //! same way, and nothing is leaked. Every test bounded in time.
+// The sockets need the real reactor: not in the loom build.
+#![cfg(not(loom))]
 
 mod common;
 #[path = "common/net.rs"]

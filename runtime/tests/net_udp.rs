@@ -1,4 +1,6 @@
 //! UDP on the runtime's reactor: real sockets on 127.0.0.1, every test bounded in time.
+// The sockets need the real reactor: not in the loom build.
+#![cfg(not(loom))]
 
 mod common;
 #[path = "common/net.rs"]

@@ -1,5 +1,7 @@
 //! Unix-domain sockets on the runtime's reactor. Socket files live in a fresh temp
 //! dir (pid in the name), removed afterwards; every test bounded in time.
+// The sockets need the real reactor: not in the loom build.
+#![cfg(not(loom))]
 
 mod common;
 #[path = "common/net.rs"]

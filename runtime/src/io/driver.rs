@@ -17,7 +17,9 @@
 use std::io;
 use std::time::Duration;
 
-use super::ready::{Interest, Ready};
+#[cfg(not(loom))]
+use super::ready::Interest;
+use super::ready::Ready;
 use super::scheduled_io::ScheduledIo;
 use super::slab::{Key, Slab};
 use super::sys;

@@ -46,7 +46,9 @@ pub(crate) mod sys;
 pub use self::ready::{Interest, Ready};
 #[cfg(not(loom))]
 pub(crate) use self::registration::PollEvented;
-pub(crate) use self::registration::{ReadyEvent, Registration};
+pub(crate) use self::registration::ReadyEvent;
+#[cfg(not(loom))]
+pub(crate) use self::registration::Registration;
 
 /// Unix-specific I/O: readiness for a file descriptor the caller owns.
 #[cfg(not(loom))]

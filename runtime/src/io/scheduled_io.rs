@@ -261,26 +261,28 @@ impl ScheduledIo {
 
     /// Takes the wakers `ready` satisfies (under the mutex), then calls them (after).
     fn wake(&self, ready: Ready) -> usize {
-        let mut wakers: Vec<Waker> = Vec::new();
+        // The reader and writer slots without an allocation (every event of a plain
+        // read/write loop); listed waiters, rarer, in a vector.
+        let mut slots: [Option<Waker>; 2] = [None, None];
+        let mut listed: Vec<Waker> = Vec::new();
         {
             let mut waiters = self.waiters.lock();
-            let read = ready.intersection(Interest::READABLE.mask());
-            let write = ready.intersection(Interest::WRITABLE.mask());
-            if !read.is_empty() {
-                wakers.extend(waiters.reader.take());
+            if !ready.intersection(Interest::READABLE.mask()).is_empty() {
+                slots[0] = waiters.reader.take();
             }
-            if !write.is_empty() {
-                wakers.extend(waiters.writer.take());
+            if !ready.intersection(Interest::WRITABLE.mask()).is_empty() {
+                slots[1] = waiters.writer.take();
             }
             for waiter in waiters.list.iter_mut().flatten() {
                 if !ready.intersection(waiter.interest.mask()).is_empty() {
-                    wakers.extend(waiter.waker.take());
+                    listed.extend(waiter.waker.take());
                 }
             }
         }
-        let n = wakers.len();
-        for waker in wakers {
+        let mut n = 0;
+        for waker in slots.into_iter().flatten().chain(listed) {
             crate::task::waker::wake_caught(waker);
+            n += 1;
         }
         n
     }
