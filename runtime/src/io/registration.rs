@@ -153,6 +153,32 @@ impl Registration {
         }
     }
 
+    /// `poll_io` for a stream's read or write of `len` bytes: a result short of `len`
+    /// (and not 0) also clears the readiness it used (see `PollEvented::poll_read`).
+    pub(crate) fn poll_io_clearing(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        mut f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        loop {
+            let ev = match self.poll_ready(cx, dir) {
+                Poll::Ready(Ok(ev)) => ev,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => return Poll::Pending,
+            };
+            match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(ev),
+                Ok(n) if n > 0 && n < len => {
+                    self.clear_readiness(ev);
+                    return Poll::Ready(Ok(n));
+                }
+                r => return Poll::Ready(r),
+            }
+        }
+    }
+
     /// `f` if the resource is ready for `interest` now, else `WouldBlock`; a
     /// `WouldBlock` from `f` clears the readiness it saw.
     pub(crate) fn try_io<R>(
@@ -269,24 +295,35 @@ impl<E: mio::event::Source> PollEvented<E> {
         Ok(io)
     }
 
-    /// `AsyncRead::poll_read` for sources whose `&E` reads.
+    /// `AsyncRead::poll_read` for sources whose `&E` reads (a stream socket).
+    ///
+    /// A read that returns fewer bytes than asked (but not 0) drained the socket's
+    /// receive buffer, so it clears the readiness it used (rule R2 applies: an event
+    /// since is kept): the next read waits for the next edge instead of paying a
+    /// syscall that returns `WouldBlock`. Only for stream sockets, where a short read
+    /// means an empty buffer; datagram sockets use `poll_io` directly.
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>
     where
         for<'a> &'a E: io::Read,
     {
         let io = self.get_ref();
+        let asked = buf.len();
         self.registration
-            .poll_io(cx, Direction::Read, || io::Read::read(&mut &*io, buf))
+            .poll_io_clearing(cx, Direction::Read, asked, || io::Read::read(&mut &*io, buf))
     }
 
-    /// `AsyncWrite::poll_write` for sources whose `&E` writes.
+    /// `AsyncWrite::poll_write` for sources whose `&E` writes (a stream socket). A
+    /// short write filled the send buffer: it clears the readiness it used, as a
+    /// short read does.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>
     where
         for<'a> &'a E: io::Write,
     {
         let io = self.get_ref();
         self.registration
-            .poll_io(cx, Direction::Write, || io::Write::write(&mut &*io, buf))
+            .poll_io_clearing(cx, Direction::Write, buf.len(), || {
+                io::Write::write(&mut &*io, buf)
+            })
     }
 
     /// `AsyncWrite::poll_write_vectored` for sources whose `&E` writes.
