@@ -32,6 +32,8 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
     max_blocking_threads: usize,
 }
 
@@ -65,6 +67,8 @@ impl Builder {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
         }
     }
@@ -184,6 +188,72 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on a worker thread each time it is about to sleep for lack of work
+    /// (after it has looked everywhere for a task), so an operator can count idle
+    /// periods or flush per-thread state. A panic in `f` is reported by the panic hook
+    /// and goes no further.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let (parks, unparks) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    /// let (p, u) = (parks.clone(), unparks.clone());
+    /// let rt = runtime::Builder::new()
+    ///     .worker_threads(1)
+    ///     .on_thread_park(move || {
+    ///         p.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .on_thread_unpark(move || {
+    ///         u.fetch_add(1, Ordering::SeqCst);
+    ///     })
+    ///     .build()?;
+    /// // An idle worker parks; a spawn wakes it.
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// drop(rt);
+    /// assert!(parks.load(Ordering::SeqCst) >= 1);
+    /// // Every sleep ends in a wake-up (shutdown wakes the last one).
+    /// assert_eq!(parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_park = Some(StdArc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes from a sleep begun after
+    /// [`on_thread_park`](Self::on_thread_park)'s callback, before it looks for work.
+    /// A panic in `f` is reported by the panic hook and goes no further.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let woke = Arc::new(AtomicBool::new(false));
+    /// let w = woke.clone();
+    /// let rt = runtime::Builder::new()
+    ///     .worker_threads(1)
+    ///     .on_thread_unpark(move || w.store(true, Ordering::SeqCst))
+    ///     .build()?;
+    /// drop(rt); // the parked worker is woken to shut down
+    /// assert!(woke.load(Ordering::SeqCst));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_unpark = Some(StdArc::new(f));
+        self
+    }
+
     /// The most threads the `spawn_blocking` pool may run at once. Default 512; zero
     /// is rejected by [`build`](Self::build). Closures beyond the cap wait in a queue.
     ///
@@ -251,6 +321,8 @@ impl Builder {
             stack_size: self.thread_stack_size,
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
+            on_thread_park: self.on_thread_park.clone(),
+            on_thread_unpark: self.on_thread_unpark.clone(),
             max_blocking_threads: self.max_blocking_threads,
         })
     }

@@ -191,6 +191,8 @@ pub mod scheduler {
                 stack_size: None,
                 on_thread_start: None,
                 on_thread_stop: None,
+                on_thread_park: None,
+                on_thread_unpark: None,
                 max_blocking_threads: 1,
             };
             let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();

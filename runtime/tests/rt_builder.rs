@@ -114,3 +114,36 @@ fn zero_workers_or_zero_blocking_threads_is_invalid_input() {
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn park_hooks_pair_up_and_a_panicking_hook_stops_nothing() {
+    bounded(Duration::from_secs(20), || {
+        let parks = Arc::new(AtomicUsize::new(0));
+        let unparks = Arc::new(AtomicUsize::new(0));
+        let (p, u) = (parks.clone(), unparks.clone());
+        let rt = Builder::new()
+            .worker_threads(2)
+            .on_thread_park(move || {
+                p.fetch_add(1, Ordering::SeqCst);
+                panic!("a hostile park hook");
+            })
+            .on_thread_unpark(move || {
+                u.fetch_add(1, Ordering::SeqCst);
+                panic!("a hostile unpark hook");
+            })
+            .build()
+            .unwrap();
+        // Idle workers park and are woken, again and again: every task still runs.
+        for round in 0..50u64 {
+            let h = rt.spawn(async move { round * 2 });
+            assert_eq!(rt.block_on(h).unwrap(), round * 2);
+        }
+        drop(rt);
+        let (parks, unparks) = (parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+        assert!(parks >= 1, "idle workers parked");
+        assert_eq!(
+            parks, unparks,
+            "every park ended in an unpark, through shutdown"
+        );
+    });
+}

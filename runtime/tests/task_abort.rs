@@ -136,3 +136,36 @@ fn a_panicking_destructor_during_abort_is_reported_as_a_panic() {
         );
     });
 }
+
+/// `abort_on_drop`: awaiting gives the result; dropping cancels the task (its future
+/// is dropped), where dropping a plain `JoinHandle` would detach it.
+#[test]
+fn abort_on_drop_cancels_when_dropped_and_joins_when_awaited() {
+    within(20, || {
+        let rt = Builder::new().worker_threads(2).build().unwrap();
+        let drops = DropCounter::new();
+        let (started_tx, started_rx) = mpsc::channel();
+        let token = drops.token();
+        let h = rt
+            .spawn(async move {
+                let _token = token;
+                started_tx.send(()).unwrap();
+                std::future::pending::<()>().await;
+            })
+            .abort_on_drop();
+        let abort = h.abort_handle();
+        started_rx.recv().unwrap();
+        assert!(!h.is_finished());
+        drop(h);
+        // The task is cancelled by its worker: wait for it without sleeping.
+        rt.block_on(async {
+            while !abort.is_finished() {
+                runtime::yield_now().await;
+            }
+        });
+        assert_eq!(drops.dropped(), 1, "the future was dropped");
+
+        let h = rt.spawn(async { 21 * 2 }).abort_on_drop();
+        assert_eq!(rt.block_on(h).unwrap(), 42);
+    });
+}

@@ -231,6 +231,15 @@ fn drive(core: StdArc<Core>) {
     shared.worker_exited();
 }
 
+/// Runs the `on_thread_unpark` callback when a park ends, however it ends.
+struct UnparkHook<'a>(Option<&'a super::Callback>);
+
+impl Drop for UnparkHook<'_> {
+    fn drop(&mut self) {
+        run_hook(self.0);
+    }
+}
+
 /// Whether this thread still drives its core after a poll.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Driving {
@@ -600,6 +609,8 @@ impl Core {
             return;
         }
         self.counters().parks.incr(1);
+        run_hook(shared.config.on_thread_park.as_ref());
+        let _unpark_hook = UnparkHook(shared.config.on_thread_unpark.as_ref());
         // Return task blocks that stayed unused for a while (task/alloc.rs), so a
         // runtime going idle after a burst gives the burst's memory back.
         shared.depot.maybe_trim(Instant::now());

@@ -176,6 +176,23 @@ impl<T> JoinHandle<T> {
     }
 }
 
+impl<T> JoinHandle<T> {
+    /// Turns this handle into one that **aborts** the task when dropped, instead of
+    /// detaching it; awaiting it still gives the result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let h = rt.spawn(async { 2 + 2 }).abort_on_drop();
+    /// assert_eq!(rt.block_on(h)?, 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn abort_on_drop(self) -> super::AbortOnDropHandle<T> {
+        super::AbortOnDropHandle::new(self)
+    }
+}
+
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 

@@ -141,6 +141,7 @@
 //!   number of clones (rules S1–S4 there).
 
 mod abort;
+mod abort_on_drop;
 pub(crate) mod alloc;
 mod error;
 mod harness;
@@ -159,6 +160,7 @@ mod yield_now;
 use std::ptr::NonNull;
 
 pub use self::abort::AbortHandle;
+pub use self::abort_on_drop::AbortOnDropHandle;
 pub use self::error::JoinError;
 pub use self::id::Id;
 pub use self::join::JoinHandle;
