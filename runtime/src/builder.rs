@@ -34,6 +34,7 @@ pub struct Builder {
     on_thread_stop: Option<Callback>,
     on_thread_park: Option<Callback>,
     on_thread_unpark: Option<Callback>,
+    unhandled_panic: UnhandledPanic,
     max_blocking_threads: usize,
 }
 
@@ -69,6 +70,7 @@ impl Builder {
             on_thread_stop: None,
             on_thread_park: None,
             on_thread_unpark: None,
+            unhandled_panic: UnhandledPanic::Ignore,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
         }
     }
@@ -254,6 +256,31 @@ impl Builder {
         self
     }
 
+    /// What a panic in a task does besides failing its `JoinHandle`. The default,
+    /// [`UnhandledPanic::Ignore`], keeps the runtime running.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use runtime::UnhandledPanic;
+    ///
+    /// let rt = runtime::Builder::new()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()?;
+    /// rt.spawn(async { panic!("invariant broken") });
+    /// // The panic shuts the runtime down; block_on re-raises it here.
+    /// let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    ///     rt.block_on(std::future::pending::<()>())
+    /// }))
+    /// .unwrap_err();
+    /// assert_eq!(caught.downcast_ref::<String>().unwrap(), "invariant broken");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn unhandled_panic(&mut self, policy: UnhandledPanic) -> &mut Self {
+        self.unhandled_panic = policy;
+        self
+    }
+
     /// The most threads the `spawn_blocking` pool may run at once. Default 512; zero
     /// is rejected by [`build`](Self::build). Closures beyond the cap wait in a queue.
     ///
@@ -323,6 +350,7 @@ impl Builder {
             on_thread_stop: self.on_thread_stop.clone(),
             on_thread_park: self.on_thread_park.clone(),
             on_thread_unpark: self.on_thread_unpark.clone(),
+            unhandled_panic: self.unhandled_panic,
             max_blocking_threads: self.max_blocking_threads,
         })
     }
@@ -330,6 +358,31 @@ impl Builder {
 
 fn invalid(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg.to_owned())
+}
+
+/// What a panicking task does to its runtime ([`Builder::unhandled_panic`]).
+///
+/// A task's panic is always caught on its worker and handed to its
+/// [`JoinHandle`](crate::JoinHandle) as a [`JoinError`](crate::JoinError); the policy
+/// decides what happens besides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// Nothing more: the runtime and its other tasks go on (the default).
+    #[default]
+    Ignore,
+    /// The runtime shuts down (every task is cancelled, as by dropping the runtime),
+    /// and every `block_on` of the runtime (`Runtime::block_on`, `Handle::block_on`),
+    /// running or later, panics on its caller's thread with the first panic's message
+    /// as a `String` payload.
+    ///
+    /// It applies to a panic in **any** task (spawned, `spawn_immediate`, `JoinSet`),
+    /// whether or not a `JoinHandle` will be awaited: whether a handle will ever be
+    /// awaited is not known when the task panics (a handle may be held and awaited
+    /// later), so a rule based on it could not act at the moment of the panic, which
+    /// is the point of the policy. `spawn_blocking` closures are not tasks and do not
+    /// trigger it; nor do panics in destructors of cancelled tasks.
+    ShutdownRuntime,
 }
 
 impl Default for Builder {

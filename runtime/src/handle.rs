@@ -168,6 +168,13 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         context::assert_not_worker();
         let _enter = context::enter(self.clone(), context::EnterKind::BlockOn);
+        if self.shared.config().unhandled_panic == crate::UnhandledPanic::ShutdownRuntime {
+            return crate::block_on::run(PanicWatch {
+                future: std::pin::pin!(future),
+                shared: &self.shared,
+                waker: None,
+            });
+        }
         crate::block_on::run(future)
     }
 
@@ -390,3 +397,36 @@ impl fmt::Debug for TryCurrentError {
 }
 
 impl Error for TryCurrentError {}
+
+/// `block_on` under `UnhandledPanic::ShutdownRuntime`: re-raises, on the caller's
+/// thread, the panic of a task that shut the runtime down.
+struct PanicWatch<'a, F> {
+    future: std::pin::Pin<&'a mut F>,
+    shared: &'a Arc<Scheduler>,
+    waker: Option<std::task::Waker>,
+}
+
+impl<F: Future> Future for PanicWatch<'_, F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        if let Some(message) = self.shared.watch_panic(cx.waker()) {
+            // The original message as the payload; the panic hook already printed it
+            // where the task panicked.
+            std::panic::resume_unwind(Box::new(message));
+        }
+        self.waker = Some(cx.waker().clone());
+        self.future.as_mut().poll(cx)
+    }
+}
+
+impl<F> Drop for PanicWatch<'_, F> {
+    fn drop(&mut self) {
+        if let Some(waker) = &self.waker {
+            self.shared.unwatch_panic(waker);
+        }
+    }
+}

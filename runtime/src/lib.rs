@@ -66,7 +66,7 @@ pub mod time;
 
 pub use crate::block_on::block_on;
 pub use crate::blocking::spawn_blocking;
-pub use crate::builder::Builder;
+pub use crate::builder::{Builder, UnhandledPanic};
 pub use crate::handle::{spawn, spawn_immediate, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;
 pub use crate::runtime::Runtime;

@@ -193,6 +193,7 @@ pub mod scheduler {
                 on_thread_stop: None,
                 on_thread_park: None,
                 on_thread_unpark: None,
+                unhandled_panic: crate::UnhandledPanic::Ignore,
                 max_blocking_threads: 1,
             };
             let locals: Vec<Worker<_>> = (0..n).map(|_| Worker::new_fifo()).collect();

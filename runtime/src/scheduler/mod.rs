@@ -41,6 +41,7 @@ pub(crate) struct Config {
     pub(crate) on_thread_park: Option<Callback>,
     pub(crate) on_thread_unpark: Option<Callback>,
     pub(crate) max_blocking_threads: usize,
+    pub(crate) unhandled_panic: crate::UnhandledPanic,
 }
 
 /// Workers that have exited, and whether the last of them finished shutdown.
@@ -110,6 +111,16 @@ pub(crate) struct Scheduler {
     /// `Runtime` joins. A thread that lent its core away may still be in its blocking
     /// call, and is not waited for, like a `spawn_blocking` closure.
     exit_drivers: Mutex<Vec<thread::ThreadId>>,
+    /// `UnhandledPanic::ShutdownRuntime`: the first panic's message once a task
+    /// panicked, and the wakers of the `block_on` calls to tell.
+    panic_shutdown: crate::sync::StaticMutex<PanicShutdown>,
+}
+
+/// See `Scheduler::panic_shutdown`.
+#[derive(Default)]
+struct PanicShutdown {
+    message: Option<String>,
+    watchers: Vec<std::task::Waker>,
 }
 
 impl Scheduler {
@@ -148,6 +159,7 @@ impl Scheduler {
             monitor: Mutex::new(worker::Monitor::new(n)),
             lent_threads: Mutex::new(Vec::new()),
             exit_drivers: Mutex::new(Vec::new()),
+            panic_shutdown: crate::sync::StaticMutex::new(PanicShutdown::default()),
         }
     }
 
@@ -497,6 +509,48 @@ impl Scheduler {
     /// Number of workers.
     pub(crate) fn num_workers(&self) -> usize {
         self.remotes.len()
+    }
+
+    /// A task's poll panicked: under `UnhandledPanic::ShutdownRuntime`, the first
+    /// panic shuts the runtime down and is re-raised by every `block_on` on it.
+    pub(crate) fn task_panicked(&self, payload: &(dyn std::any::Any + Send)) {
+        if self.config.unhandled_panic != crate::UnhandledPanic::ShutdownRuntime {
+            return;
+        }
+        let message = crate::task::error::panic_message(payload)
+            .unwrap_or_else(|| "a task panicked with a non-string payload".to_owned());
+        let watchers = {
+            let mut state = self.panic_shutdown.lock();
+            if state.message.is_none() {
+                state.message = Some(message);
+            }
+            std::mem::take(&mut state.watchers)
+        };
+        self.begin_shutdown();
+        for waker in watchers {
+            crate::task::waker::wake_caught(waker);
+        }
+    }
+
+    /// The message of the panic that shut the runtime down (`ShutdownRuntime`), if
+    /// any; otherwise registers `waker` to hear of one.
+    pub(crate) fn watch_panic(&self, waker: &std::task::Waker) -> Option<String> {
+        let mut state = self.panic_shutdown.lock();
+        if let Some(message) = &state.message {
+            return Some(message.clone());
+        }
+        if !state.watchers.iter().any(|w| w.will_wake(waker)) {
+            state.watchers.push(waker.clone());
+        }
+        None
+    }
+
+    /// A `block_on` that watched for a panic is over.
+    pub(crate) fn unwatch_panic(&self, waker: &std::task::Waker) {
+        self.panic_shutdown
+            .lock()
+            .watchers
+            .retain(|w| !w.will_wake(waker));
     }
 
     /// The runtime's reactor (io/README.md).

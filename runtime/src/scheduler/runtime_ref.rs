@@ -249,6 +249,10 @@ impl Schedule for RuntimeRef {
         self.shared().registry.remove(task)
     }
 
+    fn panicked(&self, payload: &(dyn std::any::Any + Send)) {
+        self.shared().task_panicked(payload);
+    }
+
     fn release_cell(self, free_block: impl FnOnce(Option<BlockCache<'_>>)) {
         // One look at this thread's context serves both: the block goes to this
         // thread's cache if it is a worker (of any runtime: blocks are plain memory),

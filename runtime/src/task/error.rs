@@ -184,7 +184,7 @@ impl JoinError {
 /// was neither a `&str` nor a `String` (what std's panic hook prints for one, too).
 const NON_STRING_PAYLOAD: &str = "Box<dyn Any>";
 
-fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<String> {
     if let Some(s) = payload.downcast_ref::<&'static str>() {
         Some((*s).to_owned())
     } else {

@@ -146,7 +146,10 @@ where
                 Ok(output)
             }
             // The guard dropped the future during the unwind.
-            Err(payload) => Err(JoinError::panic(self.header().id, payload)),
+            Err(payload) => {
+                self.cell().scheduler.panicked(&*payload);
+                Err(JoinError::panic(self.header().id, payload))
+            }
         };
         self.complete(output);
         Poll::Ready(())

@@ -143,7 +143,7 @@
 mod abort;
 mod abort_on_drop;
 pub(crate) mod alloc;
-mod error;
+pub(crate) mod error;
 mod harness;
 mod id;
 mod join;
@@ -204,6 +204,10 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// A registered task completed: take it out of the registry, returning the
     /// registry's reference (or `None` when shutdown already took it).
     fn release(&self, task: TaskRef) -> Option<Task>;
+
+    /// The task's poll panicked (the runtime's `UnhandledPanic` policy decides what
+    /// else happens; `payload` still goes to the `JoinHandle`).
+    fn panicked(&self, _payload: &(dyn std::any::Any + Send)) {}
 
     /// The task's cell is being freed: everything in it but this handle is dropped
     /// already. Calls `free_block` once, with this thread's block cache if the
