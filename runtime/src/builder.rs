@@ -236,15 +236,18 @@ impl Builder {
     ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
-    /// use std::sync::Arc;
+    /// use std::sync::{mpsc, Arc};
     ///
     /// let woke = Arc::new(AtomicBool::new(false));
     /// let w = woke.clone();
+    /// let (parked_tx, parked) = mpsc::channel();
     /// let rt = runtime::Builder::new()
     ///     .worker_threads(1)
+    ///     .on_thread_park(move || parked_tx.send(()).unwrap())
     ///     .on_thread_unpark(move || w.store(true, Ordering::SeqCst))
     ///     .build()?;
-    /// drop(rt); // the parked worker is woken to shut down
+    /// parked.recv()?; // the idle worker is going to sleep
+    /// drop(rt); // and is woken to shut down
     /// assert!(woke.load(Ordering::SeqCst));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

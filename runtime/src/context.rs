@@ -28,6 +28,9 @@ struct Context {
     task_id: Cell<Option<Id>>,
     /// How many `block_on` calls are running on this thread.
     block_on_depth: Cell<usize>,
+    /// The cooperative budget of the task being polled (task/coop.rs): `None` outside
+    /// a task and inside `unconstrained`.
+    budget: Cell<Option<u8>>,
 }
 
 crate::sync::thread_local! {
@@ -39,6 +42,7 @@ crate::sync::thread_local! {
             core_owner: RefCell::new(None),
             task_id: Cell::new(None),
             block_on_depth: Cell::new(0),
+            budget: Cell::new(None),
         }
     };
 }
@@ -209,24 +213,42 @@ pub(crate) fn in_async_context() -> bool {
         .unwrap_or(false)
 }
 
-/// Sets the current task id for the duration of a poll.
+/// Sets the current task id, and a fresh cooperative budget (task/coop.rs), for the
+/// duration of a poll.
 pub(crate) struct CurrentTask {
     prev: Option<Id>,
+    prev_budget: Option<u8>,
 }
 
 impl CurrentTask {
     pub(crate) fn enter(id: Id) -> CurrentTask {
-        let prev = CONTEXT
-            .try_with(|cx| cx.task_id.replace(Some(id)))
-            .unwrap_or(None);
-        CurrentTask { prev }
+        let (prev, prev_budget) = CONTEXT
+            .try_with(|cx| {
+                (
+                    cx.task_id.replace(Some(id)),
+                    cx.budget.replace(Some(crate::task::coop::BUDGET)),
+                )
+            })
+            .unwrap_or((None, None));
+        CurrentTask { prev, prev_budget }
     }
 }
 
 impl Drop for CurrentTask {
     fn drop(&mut self) {
-        let _ = CONTEXT.try_with(|cx| cx.task_id.set(self.prev));
+        let _ = CONTEXT.try_with(|cx| {
+            cx.task_id.set(self.prev);
+            cx.budget.set(self.prev_budget);
+        });
     }
+}
+
+/// Runs `f` with this thread's budget cell (`None` if the thread is exiting).
+pub(crate) fn with_budget<R>(f: impl FnOnce(Option<&Cell<Option<u8>>>) -> R) -> R {
+    let mut f = Some(f);
+    CONTEXT
+        .try_with(|cx| (f.take().unwrap())(Some(&cx.budget)))
+        .unwrap_or_else(|_| (f.take().unwrap())(None))
 }
 
 pub(crate) fn current_task_id() -> Option<Id> {

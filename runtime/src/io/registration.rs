@@ -105,9 +105,14 @@ impl Registration {
         cx: &mut Context<'_>,
         dir: Direction,
     ) -> Poll<io::Result<ReadyEvent>> {
-        self.io
-            .poll_ready(cx, dir)
-            .map(|r| r.map_err(|()| shutdown_error()))
+        // The cooperative budget (task/coop.rs): a socket whose peer always has data
+        // is ready at once.
+        let spent = std::task::ready!(crate::task::coop::poll_proceed(cx));
+        let r = self.io.poll_ready(cx, dir);
+        if r.is_ready() {
+            spent.made_progress();
+        }
+        r.map(|r| r.map_err(|()| shutdown_error()))
     }
 
     /// Clears `ev`'s bits unless a newer event arrived since it was read.
@@ -236,8 +241,10 @@ impl Future for Readiness<'_> {
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        let spent = std::task::ready!(crate::task::coop::poll_proceed(cx));
         match this.io.poll_waiter(cx, this.interest, &mut this.slot) {
             Poll::Ready(r) => {
+                spent.made_progress();
                 this.io.drop_waiter(&mut this.slot);
                 Poll::Ready(r.map_err(|()| shutdown_error()))
             }

@@ -188,6 +188,22 @@ impl WaitQueue {
         wait: &mut Wait,
         cx: &mut Context<'_>,
         kind: Kind,
+        try_acquire: impl FnMut() -> Option<G>,
+    ) -> Poll<G> {
+        // The cooperative budget (task/coop.rs): a free item is ready at once.
+        let spent = std::task::ready!(crate::task::coop::poll_proceed(cx));
+        let r = self.poll_acquire_unbudgeted(wait, cx, kind, try_acquire);
+        if r.is_ready() {
+            spent.made_progress();
+        }
+        r
+    }
+
+    fn poll_acquire_unbudgeted<G>(
+        &self,
+        wait: &mut Wait,
+        cx: &mut Context<'_>,
+        kind: Kind,
         mut try_acquire: impl FnMut() -> Option<G>,
     ) -> Poll<G> {
         // Fast path: nobody queued, so trying first overtakes no one. (A stale 0 only

@@ -197,12 +197,18 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // The cooperative budget (coop.rs): a handle of a finished task is ready at
+        // once, so awaiting many of them in a row spends it.
+        let spent = std::task::ready!(super::coop::poll_proceed(cx));
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         let header = self.header();
         // SAFETY: we hold the JoinHandle reference and `out` has the task's output
         // type (`T` is the `F::Output` the handle was made for).
         unsafe {
             (header.vtable.try_read_output)(self.raw, &mut out as *mut _ as *mut (), cx.waker());
+        }
+        if out.is_ready() {
+            spent.made_progress();
         }
         out
     }

@@ -391,7 +391,13 @@ impl<T> JoinSet<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
-        self.next_ready(Some(cx.waker()))
+        // The cooperative budget (coop.rs): a set of finished tasks is ready at once.
+        let spent = std::task::ready!(super::coop::poll_proceed(cx));
+        let r = self.next_ready(Some(cx.waker()));
+        if r.is_ready() {
+            spent.made_progress();
+        }
+        r
     }
 
     /// The result of a task that has already finished, without waiting: `None` when no

@@ -143,6 +143,7 @@
 mod abort;
 mod abort_on_drop;
 pub(crate) mod alloc;
+pub(crate) mod coop;
 pub(crate) mod error;
 mod harness;
 mod id;
@@ -161,6 +162,7 @@ use std::ptr::NonNull;
 
 pub use self::abort::AbortHandle;
 pub use self::abort_on_drop::AbortOnDropHandle;
+pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::error::JoinError;
 pub use self::id::Id;
 pub use self::join::JoinHandle;

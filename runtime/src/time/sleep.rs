@@ -227,9 +227,12 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.get_mut();
+        // The cooperative budget (task/coop.rs): a due timer is ready at once.
+        let spent = std::task::ready!(crate::task::coop::poll_proceed(cx));
         // Never early: the check is against the clock, not against "the timer fired".
         if Instant::now() >= this.deadline {
             this.deregister();
+            spent.made_progress();
             return Poll::Ready(());
         }
         let key = this.key();
