@@ -32,12 +32,20 @@ pub(crate) struct WorkerCounters {
     pub(crate) steal_attempts: Counter,
     pub(crate) parks: Counter,
     pub(crate) spawned: Counter,
+    /// Nanoseconds spent asleep (parked), summed over the worker's parks.
+    pub(crate) parked_nanos: Counter,
 }
 
 impl WorkerCounters {
     /// A snapshot, with the worker's local queue depth.
-    pub(crate) fn snapshot(&self, local_queue_depth: usize) -> WorkerMetrics {
+    pub(crate) fn snapshot(
+        &self,
+        local_queue_depth: usize,
+        uptime: std::time::Duration,
+    ) -> WorkerMetrics {
         WorkerMetrics {
+            parked_time: std::time::Duration::from_nanos(self.parked_nanos.get()),
+            uptime,
             polls: self.polls.get(),
             steals: self.steals.get(),
             steal_attempts: self.steal_attempts.get(),
@@ -107,6 +115,8 @@ pub struct WorkerMetrics {
     parks: u64,
     spawned: u64,
     local_queue_depth: usize,
+    parked_time: std::time::Duration,
+    uptime: std::time::Duration,
 }
 
 impl Metrics {
@@ -332,6 +342,50 @@ impl WorkerMetrics {
     /// ```
     pub fn parks(&self) -> u64 {
         self.parks
+    }
+
+    /// Time this worker spent asleep for lack of work (parked), since the runtime
+    /// started.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// rt.block_on(rt.spawn(async {}))?;
+    /// let m = rt.metrics().worker(0);
+    /// assert!(m.parked_time() <= m.uptime());
+    /// assert_eq!(m.busy_time(), m.uptime() - m.parked_time());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn parked_time(&self) -> std::time::Duration {
+        self.parked_time
+    }
+
+    /// Time this worker was awake (running tasks, looking for work) since the runtime
+    /// started: [`uptime`](Self::uptime) minus [`parked_time`](Self::parked_time). Near
+    /// `uptime` on a saturated runtime, near zero on an idle one.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Builder::new().worker_threads(1).build()?;
+    /// let before = rt.metrics().worker(0);
+    /// // Keep the worker computing for a while.
+    /// rt.block_on(rt.spawn(async {
+    ///     let start = std::time::Instant::now();
+    ///     while start.elapsed() < std::time::Duration::from_millis(20) {}
+    /// }))?;
+    /// let after = rt.metrics().worker(0);
+    /// assert!(after.busy_time() - before.busy_time() >= std::time::Duration::from_millis(20));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn busy_time(&self) -> std::time::Duration {
+        self.uptime.saturating_sub(self.parked_time)
+    }
+
+    /// Time since the runtime started (when this snapshot was taken).
+    pub fn uptime(&self) -> std::time::Duration {
+        self.uptime
     }
 
     /// Tasks in this worker's local queue now.

@@ -114,6 +114,8 @@ pub(crate) struct Scheduler {
     /// `UnhandledPanic::ShutdownRuntime`: the first panic's message once a task
     /// panicked, and the wakers of the `block_on` calls to tell.
     panic_shutdown: crate::sync::StaticMutex<PanicShutdown>,
+    /// When the runtime started (for the workers' busy time).
+    started: Instant,
 }
 
 /// See `Scheduler::panic_shutdown`.
@@ -160,6 +162,7 @@ impl Scheduler {
             lent_threads: Mutex::new(Vec::new()),
             exit_drivers: Mutex::new(Vec::new()),
             panic_shutdown: crate::sync::StaticMutex::new(PanicShutdown::default()),
+            started: Instant::now(),
         }
     }
 
@@ -613,7 +616,7 @@ impl Scheduler {
         let workers = self
             .remotes
             .iter()
-            .map(|r| r.counters.snapshot(r.stealer.len()))
+            .map(|r| r.counters.snapshot(r.stealer.len(), self.started.elapsed()))
             .collect();
         crate::metrics::Metrics::new(
             workers,

@@ -231,12 +231,19 @@ fn drive(core: StdArc<Core>) {
     shared.worker_exited();
 }
 
-/// Runs the `on_thread_unpark` callback when a park ends, however it ends.
-struct UnparkHook<'a>(Option<&'a super::Callback>);
+/// When a park ends, however it ends: counts the time asleep, then runs the
+/// `on_thread_unpark` callback.
+struct UnparkHook<'a> {
+    hook: Option<&'a super::Callback>,
+    counters: &'a crate::metrics::WorkerCounters,
+    since: Instant,
+}
 
 impl Drop for UnparkHook<'_> {
     fn drop(&mut self) {
-        run_hook(self.0);
+        let nanos = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.counters.parked_nanos.incr(nanos);
+        run_hook(self.hook);
     }
 }
 
@@ -610,7 +617,11 @@ impl Core {
         }
         self.counters().parks.incr(1);
         run_hook(shared.config.on_thread_park.as_ref());
-        let _unpark_hook = UnparkHook(shared.config.on_thread_unpark.as_ref());
+        let _unpark_hook = UnparkHook {
+            hook: shared.config.on_thread_unpark.as_ref(),
+            counters: self.counters(),
+            since: Instant::now(),
+        };
         // Return task blocks that stayed unused for a while (task/alloc.rs), so a
         // runtime going idle after a burst gives the burst's memory back.
         shared.depot.maybe_trim(Instant::now());
