@@ -96,8 +96,17 @@ fn many_deliveries_keep_coming() {
 fn forbidden_signals_are_invalid_input() {
     bounded(LIMIT, || {
         rt().block_on(async {
-            // SIGKILL, SIGSTOP, SIGSEGV, SIGBUS, SIGILL, SIGFPE, and no signal at all.
-            for kind in [9, 19, 11, 7, 4, 8, 0, -1] {
+            // The uncatchable and the fault signals, and no signal at all.
+            for kind in [
+                libc::SIGKILL,
+                libc::SIGSTOP,
+                libc::SIGSEGV,
+                libc::SIGBUS,
+                libc::SIGILL,
+                libc::SIGFPE,
+                0,
+                -1,
+            ] {
                 let err = signal(SignalKind::from_raw(kind)).unwrap_err();
                 assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "signal {kind}");
             }
@@ -110,8 +119,22 @@ fn forbidden_signals_are_invalid_input() {
 
 #[test]
 fn forbidden_signals_are_rejected_outside_a_runtime_too() {
-    let err = signal(SignalKind::from_raw(9)).unwrap_err();
+    let err = signal(SignalKind::from_raw(libc::SIGKILL)).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+}
+
+#[test]
+fn signal_types_are_send_sync_unpin() {
+    fn check<T: Send + Sync + Unpin>(_: &T) {}
+    fn check_send<T: Send>(_: &T) {}
+    check_send(&runtime::signal::ctrl_c());
+    bounded(LIMIT, || {
+        rt().block_on(async {
+            let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
+            check(&usr1);
+            check_send(&usr1.recv());
+        })
+    });
 }
 
 #[test]
