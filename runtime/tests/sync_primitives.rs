@@ -5,6 +5,9 @@
 //! their critical sections — and each checked against what the primitive documents:
 //! counts, per-sender FIFO order, mutual exclusion, permit bounds.
 
+// tokio, async-channel and async-lock are not built under loom (runtime/Cargo.toml).
+#![cfg(not(loom))]
+
 mod common;
 
 use std::collections::HashSet;
