@@ -10,6 +10,8 @@
 //!   handle detaches; [`JoinHandle::abort`] cancels.
 //! - **I/O of its own** ([`net`], [`io`]): TCP, UDP and Unix sockets on a reactor
 //!   (epoll) that the workers poll themselves; there is no reactor thread.
+//! - **Signals** ([`signal`]): `ctrl_c()` and Unix signals as streams of deliveries,
+//!   woken through that reactor.
 //! - **The lending pool** ([`pool`]): a thread-safe `Vec<RefCell<T>>` that answers
 //!   "checked out" instead of panicking.
 //!
@@ -60,6 +62,8 @@ pub mod pool;
 mod runtime;
 mod scheduler;
 mod scope;
+#[cfg(not(loom))]
+pub mod signal;
 mod sync;
 pub mod task;
 pub mod time;
