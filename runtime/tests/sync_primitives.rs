@@ -95,7 +95,9 @@ fn tokio_mpsc_keeps_each_senders_order() {
         });
         join(set).await;
         assert_eq!(consumer.await.unwrap(), TASKS * ROUNDS);
-        assert_eq!(threads.count(), 2, "tasks ran on both workers");
+        // Which workers ran the senders is up to stealing (not asserted: on a loaded
+        // machine one worker may run them all).
+        eprintln!("senders ran on {} worker thread(s)", threads.count());
     })
 }
 
