@@ -309,7 +309,9 @@ impl<E: mio::event::Source> PollEvented<E> {
         let io = self.get_ref();
         let asked = buf.len();
         self.registration
-            .poll_io_clearing(cx, Direction::Read, asked, || io::Read::read(&mut &*io, buf))
+            .poll_io_clearing(cx, Direction::Read, asked, || {
+                io::Read::read(&mut &*io, buf)
+            })
     }
 
     /// `AsyncWrite::poll_write` for sources whose `&E` writes (a stream socket). A
