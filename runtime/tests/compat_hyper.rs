@@ -366,6 +366,22 @@ fn header_read_timeout_fires_on_our_timer() {
     });
 }
 
+/// A `hyper::rt::Sleep` that is not `Timer`'s own.
+struct ForeignSleep(runtime::time::Sleep);
+
+impl std::future::Future for ForeignSleep {
+    type Output = ();
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<()> {
+        std::pin::Pin::new(&mut self.0).poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for ForeignSleep {}
+
 #[test]
 fn timer_reset_rearms_in_place() {
     use hyper::rt::Timer as _;
@@ -385,6 +401,14 @@ fn timer_reset_rearms_in_place() {
         timer.reset(&mut s, Instant::now() + Duration::from_millis(10));
         assert!(poll_once(s.as_mut()).await.is_pending());
         timeout(Duration::from_secs(10), s.as_mut()).await.unwrap();
+        // A sleep from another timer cannot be re-armed in place: it is replaced.
+        let mut foreign: std::pin::Pin<Box<dyn hyper::rt::Sleep>> = Box::pin(ForeignSleep(
+            runtime::time::sleep(Duration::from_secs(3600)),
+        ));
+        timer.reset(&mut foreign, Instant::now() + Duration::from_millis(5));
+        timeout(Duration::from_secs(10), foreign.as_mut())
+            .await
+            .unwrap();
         // `sleep_until` too.
         let at = Instant::now() + Duration::from_millis(5);
         timer.sleep_until(at).await;
