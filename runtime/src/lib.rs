@@ -15,6 +15,24 @@
 //! - **The lending pool** ([`pool`]): a thread-safe `Vec<RefCell<T>>` that answers
 //!   "checked out" instead of panicking.
 //!
+//! # Cargo features
+//!
+//! Both off by default, so a program that needs neither builds neither dependency.
+//!
+//! - **`hyper`**: hyper 1.x's runtime traits. [`Handle`] is a `hyper::rt::Executor`
+//!   (spawns; the handle is dropped), `runtime::time::Timer` a `hyper::rt::Timer` on
+//!   the runtime's [`Sleep`](time::Sleep) (its `reset` re-arms the sleep in place), and
+//!   [`TcpStream`](net::TcpStream), [`UnixStream`](net::UnixStream) and their owned
+//!   halves implement `hyper::rt::Read` / `hyper::rt::Write`. A hyper server or client
+//!   (and hyper-util's auto builder, axum through it) needs no adapter crate; see the
+//!   `http_server`, `http_client` and `axum` examples.
+//! - **`tokio-io`**: the same socket types implement tokio's `AsyncRead` and
+//!   `AsyncWrite` (tokio with no runtime feature), for crates written against tokio's
+//!   I/O traits: tokio-util codecs, hyper-util's `TokioIo`, tokio-rustls.
+//!
+//! Always there: [`Handle`] implements `futures_task::Spawn` (spawns detached; after
+//! shutdown `spawn_obj` fails with `SpawnError::shutdown()`).
+//!
 //! # A first program
 //!
 //! Start a runtime, spawn tasks onto it, and wait for them from the main thread:
@@ -50,6 +68,7 @@
 mod block_on;
 mod blocking;
 mod builder;
+mod compat;
 mod context;
 mod handle;
 pub mod io;

@@ -106,6 +106,9 @@ mod tests;
 pub use self::interval::{interval, interval_at, Interval};
 pub use self::sleep::{sleep, sleep_until, Sleep};
 pub use self::timeout::{timeout, timeout_at, Elapsed};
+// Feature `hyper` (issue 14): the timer hyper's builders take; lives in compat/hyper.rs.
+#[cfg(all(feature = "hyper", not(loom)))]
+pub use crate::compat::hyper::Timer;
 
 /// A measurement of the monotonic clock: `std::time::Instant`, re-exported so that
 /// deadlines can be named from this module.

@@ -74,6 +74,12 @@ impl TcpStream {
         })
     }
 
+    /// The registered mio stream, for the ecosystem trait impls (compat/).
+    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
+    pub(crate) fn evented(&self) -> &PollEvented<mio::net::TcpStream> {
+        &self.io
+    }
+
     /// Opens a TCP connection to `addr`.
     ///
     /// Every address `addr` resolves to is tried in order; the first connection that

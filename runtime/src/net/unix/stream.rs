@@ -48,6 +48,12 @@ impl UnixStream {
         })
     }
 
+    /// The registered mio stream, for the ecosystem trait impls (compat/).
+    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
+    pub(crate) fn evented(&self) -> &PollEvented<mio::net::UnixStream> {
+        &self.io
+    }
+
     /// Connects to the socket bound at `path`.
     ///
     /// # Errors

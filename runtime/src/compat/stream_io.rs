@@ -1,0 +1,131 @@
+//! The read and write paths shared by the `hyper` and `tokio-io` impls: every stream
+//! type (TCP, Unix, and the owned halves) reaches its `PollEvented` through
+//! [`StreamIo`], and the impls are written once against it.
+
+use std::io::{self, IoSlice, Read, Write};
+#[cfg(feature = "hyper")]
+use std::mem::MaybeUninit;
+use std::net::Shutdown;
+use std::task::{Context, Poll};
+
+use crate::io::registration::PollEvented;
+use crate::net::{tcp, unix, TcpStream, UnixStream};
+
+/// A stream socket seen through its registration: the `PollEvented` of a
+/// `TcpStream` or `UnixStream`, and how to shut down its write side.
+pub(super) trait StreamIo {
+    /// The mio stream (`&Source` reads and writes).
+    type Source: mio::event::Source;
+
+    fn poll_evented(&self) -> &PollEvented<Self::Source>;
+
+    /// `shutdown(Write)`; `NotConnected` (the peer reset the stream) counts as done,
+    /// as in `AsyncWrite::poll_close`.
+    fn shutdown_write(&self) -> io::Result<()>;
+}
+
+/// `StreamIo` for `$ty`, whose stream is `$stream` (an expression in `$this`, the
+/// `&$ty`).
+macro_rules! stream_io {
+    ($ty:ty, $source:ty, |$this:ident| $stream:expr) => {
+        impl StreamIo for $ty {
+            type Source = $source;
+
+            fn poll_evented(&self) -> &PollEvented<$source> {
+                let $this = self;
+                $stream.evented()
+            }
+
+            fn shutdown_write(&self) -> io::Result<()> {
+                let $this = self;
+                match $stream.shutdown(Shutdown::Write) {
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+                    r => r,
+                }
+            }
+        }
+    };
+}
+
+stream_io!(TcpStream, mio::net::TcpStream, |s| s);
+stream_io!(tcp::OwnedReadHalf, mio::net::TcpStream, |s| AsRef::<
+    TcpStream,
+>::as_ref(s));
+stream_io!(tcp::OwnedWriteHalf, mio::net::TcpStream, |s| AsRef::<
+    TcpStream,
+>::as_ref(s));
+stream_io!(UnixStream, mio::net::UnixStream, |s| s);
+stream_io!(unix::OwnedReadHalf, mio::net::UnixStream, |s| AsRef::<
+    UnixStream,
+>::as_ref(s));
+stream_io!(unix::OwnedWriteHalf, mio::net::UnixStream, |s| AsRef::<
+    UnixStream,
+>::as_ref(s));
+
+#[cfg(feature = "hyper")]
+/// Reads into `buf`, which may be uninitialised: once the socket is ready, `buf` is
+/// zeroed (once per call, and only then, so a `Pending` poll costs nothing) and read
+/// into. Returns how many bytes were read; exactly the first that many elements of
+/// `buf` hold them, and every element of `buf` is initialised afterwards if the
+/// socket was ready at all.
+pub(super) fn poll_read_uninit<S: StreamIo + ?Sized>(
+    stream: &S,
+    cx: &mut Context<'_>,
+    buf: &mut [MaybeUninit<u8>],
+) -> Poll<io::Result<usize>>
+where
+    for<'a> &'a S::Source: Read,
+{
+    let io = stream.poll_evented();
+    let source = io.get_ref();
+    let len = buf.len();
+    let mut zeroed = false;
+    io.registration()
+        .poll_io_clearing(cx, crate::io::registration::Direction::Read, len, || {
+            if !zeroed {
+                buf.fill(MaybeUninit::new(0));
+                zeroed = true;
+            }
+            // SAFETY: `[MaybeUninit<u8>]` and `[u8]` have the same layout, and every
+            // element of `buf` is initialised: the `fill` above (in this call or an
+            // earlier call of this closure, `zeroed` says which) wrote all of them, and
+            // nothing since wrote an uninitialised value (a read only stores bytes).
+            let bytes = unsafe { &mut *(&mut *buf as *mut [MaybeUninit<u8>] as *mut [u8]) };
+            (&mut &*source).read(bytes)
+        })
+}
+
+#[cfg(feature = "tokio-io")]
+/// Reads into an initialised `buf` (the `futures-io` path, shared).
+pub(super) fn poll_read<S: StreamIo + ?Sized>(
+    stream: &S,
+    cx: &mut Context<'_>,
+    buf: &mut [u8],
+) -> Poll<io::Result<usize>>
+where
+    for<'a> &'a S::Source: Read,
+{
+    stream.poll_evented().poll_read(cx, buf)
+}
+
+pub(super) fn poll_write<S: StreamIo + ?Sized>(
+    stream: &S,
+    cx: &mut Context<'_>,
+    buf: &[u8],
+) -> Poll<io::Result<usize>>
+where
+    for<'a> &'a S::Source: Write,
+{
+    stream.poll_evented().poll_write(cx, buf)
+}
+
+pub(super) fn poll_write_vectored<S: StreamIo + ?Sized>(
+    stream: &S,
+    cx: &mut Context<'_>,
+    bufs: &[IoSlice<'_>],
+) -> Poll<io::Result<usize>>
+where
+    for<'a> &'a S::Source: Write,
+{
+    stream.poll_evented().poll_write_vectored(cx, bufs)
+}
