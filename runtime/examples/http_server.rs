@@ -14,10 +14,12 @@
 //! flight, HTTP/2 ones send GOAWAY and finish their open streams), and the program
 //! waits for them up to a deadline, then exits 0.
 //!
-//! The trigger: an in-process client makes a fixed number of requests over HTTP/1.1
-//! and h2c, checks every body, then starts a slow streaming request and, once its
-//! response has begun, asks the server to stop; that request still completes. So the
-//! example ends on its own (CI runs it with no input).
+//! The trigger: Ctrl-C or SIGTERM (`runtime::signal`), always. With no arguments, an
+//! in-process client also makes a fixed number of requests over HTTP/1.1 and h2c,
+//! checks every body, then starts a slow streaming request and, once its response has
+//! begun, asks the server to stop; that request still completes. So the example ends
+//! on its own (CI runs it with no input). With `--serve` there is no client: the
+//! server runs until interrupted (try `curl http://ADDR/` and then Ctrl-C).
 //!
 //! ```text
 //! $ cargo run --release --example http_server
@@ -44,6 +46,7 @@ use hyper::{Request, Response};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use runtime::net::{TcpListener, TcpStream};
+use runtime::signal::unix::{signal, SignalKind};
 use runtime::time::{sleep, timeout, Timer};
 use runtime::Handle;
 
@@ -187,23 +190,34 @@ async fn main() -> io::Result<()> {
     let addr = listener.local_addr()?;
     println!("listening on http://{addr} (HTTP/1.1 and h2c)");
 
+    // Ctrl-C or SIGTERM: listeners made now, so a signal from here on is not missed.
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let signalled = async move {
+        select(pin!(interrupt.recv()), pin!(terminate.recv())).await;
+        println!("signal received");
+    };
+    if std::env::args().any(|a| a == "--serve") {
+        return serve(listener, signalled).await;
+    }
+
     let client = runtime::spawn(client(addr));
     let (slow_tx, slow_rx) = std::sync::mpsc::channel();
-    // The trigger: the client is done and its slow request is in flight.
-    // TODO(signal): once `runtime::signal` lands on main, stop on Ctrl-C / SIGTERM too
-    // (`runtime::signal::ctrl_c()` raced against `client_done`), so the server can also
-    // run until interrupted.
+    // The trigger: a signal, or the client is done and its slow request is in flight.
     let client_done = async move {
         let slow = client.await.expect("the client panicked");
         slow_tx.send(slow).expect("main is waiting");
     };
-    serve(listener, client_done).await?;
+    let trigger = async move {
+        select(pin!(client_done), pin!(signalled)).await;
+    };
+    serve(listener, trigger).await?;
 
-    let slow = slow_rx
-        .recv()
-        .expect("the trigger fired")
-        .await
-        .expect("slow request");
+    let Ok(slow) = slow_rx.try_recv() else {
+        println!("stopped by a signal before the client finished");
+        return Ok(());
+    };
+    let slow = slow.await.expect("slow request");
     assert_eq!(slow, "slow, done.\n");
     println!(
         "client: the slow response finished during the shutdown ({} bytes)",
