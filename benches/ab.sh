@@ -41,7 +41,7 @@ sed -i 's/^members = \[/members = ["runtime-base", /' "$dir/Cargo.toml"
 
 # The benches: one more dependency and one more adapter, generated from ours.rs.
 b="$dir/benches"
-sed -i 's|^runtime = { path = "../runtime" }$|&\nruntime_base = { path = "../runtime-base", package = "runtime-base" }|' "$b/Cargo.toml"
+sed -i 's|^runtime = { path = "../runtime"[^}]*}$|&\nruntime_base = { path = "../runtime-base", package = "runtime-base" }|' "$b/Cargo.toml"
 sed -e 's/runtime::/runtime_base::/g' \
     -e 's/\bOursSpawner\b/OursBaseSpawner/g' \
     -e 's/\bOurs\b/OursBase/g' \

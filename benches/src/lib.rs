@@ -5,6 +5,8 @@
 //! - [`workload`]: every workload, written once, generic over [`Executor`].
 //! - [`net`]: the network workloads of issue 13 (`tcp_echo`, `tcp_churn`,
 //!   `tcp_stream`) and the socket traits each runtime implements for them.
+//! - [`http`]: the `http` workload (issue 14): a hyper server on ours, tokio
+//!   and smol, driven by `wrk` in its own process.
 //! - [`exec`]: the [`Executor`] / [`Spawner`] traits and shared helpers.
 //! - [`peers`]: the adapters for tokio, async-executor, the futures pool and
 //!   smol (async-executor threads driving async-io's reactor).
@@ -19,6 +21,7 @@
 
 pub mod exec;
 pub mod harness;
+pub mod http;
 pub mod net;
 pub mod ours;
 pub mod peers;

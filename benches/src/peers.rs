@@ -32,6 +32,24 @@ pub struct Tokio {
 }
 
 impl Tokio {
+    /// tokio with `worker_threads(workers)`, `enable_io()` and `enable_time()`:
+    /// the instance that runs the `http` workload (hyper's `TokioTimer` needs
+    /// the time driver).
+    pub fn with_io_and_time(workers: usize) -> Tokio {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("tokio-http-worker")
+            .enable_io()
+            .enable_time()
+            .build()
+            .expect("cannot build the tokio runtime");
+        Tokio {
+            rt,
+            workers,
+            io: true,
+        }
+    }
+
     /// tokio with `worker_threads(workers)` and `enable_io()`: the instance
     /// that runs the network workloads.
     pub fn with_io(workers: usize) -> Tokio {

@@ -34,9 +34,14 @@ usage: compare [options]
                     spawn_many_local spawn_many_remote_idle spawn_many_remote_busy
                     yield_many ping_pong chained_spawn fib fan_out
                     tcp_echo tcp_churn tcp_stream (network: tokio, smol, ours)
+                    http (hyper server driven by wrk in its own process;
+                    needs wrk, so never part of the default run; see
+                    benches/http.sh)
   --runtime NAME    only this runtime (repeatable), e.g. tokio, smol, ours
   --stat STAT       median (default) or min: the per-runtime figure the table
                     and ratios use; min is steadier on a loaded machine
+  --http-secs S     duration of one http sample (default 5; --quick: 1);
+                    the http workload takes --runs rounds (default 5; --quick: 2)
   --no-refs         skip the floor and rayon reference lines
   --metrics         also print what an iteration of each workload does to the
                     counters of runtimes that have them (ours), mean of 10
@@ -67,6 +72,11 @@ struct Options {
     quick: bool,
     metrics: bool,
     stat: Stat,
+    /// `--workload http`: the hyper server driven by wrk.
+    http: bool,
+    /// `--runs` as given, if given (the http workload's default differs).
+    runs_given: Option<usize>,
+    http_secs: Option<u64>,
 }
 
 /// Which statistic of the samples the table shows.
@@ -98,6 +108,9 @@ fn parse_args() -> Result<Options, String> {
         quick: false,
         metrics: false,
         stat: Stat::Median,
+        http: false,
+        runs_given: None,
+        http_secs: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -122,10 +135,20 @@ fn parse_args() -> Result<Options, String> {
             "--out" => opts.out = Some(value("--out")?),
             "--workload" => {
                 let name = value("--workload")?;
+                if name == "http" {
+                    opts.http = true;
+                    continue;
+                }
                 let w = Workload::from_name(&name).ok_or(format!("unknown workload {name:?}"))?;
                 opts.workloads.push(w);
             }
             "--runtime" => opts.runtimes.push(value("--runtime")?),
+            "--http-secs" => {
+                let secs: u64 = value("--http-secs")?
+                    .parse()
+                    .map_err(|e| format!("--http-secs: {e}"))?;
+                opts.http_secs = Some(secs.max(1));
+            }
             "--no-refs" => opts.refs = false,
             "--metrics" => opts.metrics = true,
             "--stat" => {
@@ -139,9 +162,10 @@ fn parse_args() -> Result<Options, String> {
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
+    opts.runs_given = runs;
     opts.runs = runs.unwrap_or(if opts.quick { 5 } else { 21 });
     opts.target = Duration::from_millis(target_ms.unwrap_or(if opts.quick { 5 } else { 40 }));
-    if opts.workloads.is_empty() {
+    if opts.workloads.is_empty() && !opts.http {
         opts.workloads = Workload::ALL.to_vec();
     }
     if opts.quick {
@@ -412,6 +436,10 @@ fn report(
         net_tables(&mut out, opts, workers, names, &net_rows);
     }
 
+    if rows.is_empty() && net_rows.is_empty() {
+        // Only the http workload: its section follows, with its own spread.
+        return out;
+    }
     // Spread, to judge the noise.
     let _ = writeln!(out, "<details><summary>Spread (min / median / max per iteration, iterations per sample)</summary>\n");
     let _ = writeln!(
@@ -856,6 +884,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if opts.http {
+        if let Err(msg) = benches::http::check_generator() {
+            eprintln!("compare: {msg}");
+            return ExitCode::FAILURE;
+        }
+    }
     let load_before = load_average();
     let workers = harness::workers();
     let keep = |name: &str| opts.runtimes.is_empty() || opts.runtimes.iter().any(|r| r == name);
@@ -937,7 +971,22 @@ fn main() -> ExitCode {
         refs.floor_latch = both.next();
     }
 
+    let http_section = if opts.http {
+        match run_http(&opts, workers, &keep) {
+            Ok(section) => Some(section),
+            Err(msg) => {
+                eprintln!("compare: http: {msg}");
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+
     let mut text = report(&opts, workers, &names, &rows, &refs, &load_before);
+    if let Some(section) = http_section {
+        text.push_str(&section);
+    }
     if opts.metrics {
         text.push_str(&metrics_report(&runtimes, &opts.workloads));
     }
@@ -950,4 +999,18 @@ fn main() -> ExitCode {
         eprintln!("compare: wrote {path}");
     }
     ExitCode::SUCCESS
+}
+
+/// The `http` workload: starts the hyper servers (tokio, smol, ours), runs
+/// the interleaved `wrk` rounds, and returns the Markdown section.
+fn run_http(opts: &Options, workers: usize, keep: &dyn Fn(&str) -> bool) -> Result<String, String> {
+    let rounds = opts.runs_given.unwrap_or(if opts.quick { 2 } else { 5 });
+    let secs = opts.http_secs.unwrap_or(if opts.quick { 1 } else { 5 });
+    let servers = benches::http::servers(workers, keep);
+    if servers.is_empty() {
+        return Err("none of the chosen runtimes runs http (tokio, smol, ours do)".into());
+    }
+    eprintln!("compare: http, {} rounds of {secs} s per server", rounds);
+    let series = benches::http::measure(&servers, rounds, secs)?;
+    Ok(benches::http::report(&series, workers, rounds, secs))
 }
