@@ -37,11 +37,19 @@ git -C "$repo" archive "$base" runtime | tar -x -C "$dir/.base"
 mv "$dir/.base/runtime" "$dir/runtime-base"
 rmdir "$dir/.base"
 sed -i 's/^name = "runtime"$/name = "runtime-base"/' "$dir/runtime-base/Cargo.toml"
+# Its dev-dependency on itself (which turns its features on for its own tests) would
+# name a package `runtime` that is not this one; the baseline's tests are not built.
+sed -i '/^runtime = { path = "\."/d' "$dir/runtime-base/Cargo.toml"
 sed -i 's/^members = \[/members = ["runtime-base", /' "$dir/Cargo.toml"
 
 # The benches: one more dependency and one more adapter, generated from ours.rs.
 b="$dir/benches"
-sed -i 's|^runtime = { path = "../runtime"[^}]*}$|&\nruntime_base = { path = "../runtime-base", package = "runtime-base" }|' "$b/Cargo.toml"
+# With the same `hyper` feature as ours, when the baseline has it (the http workload).
+base_features=""
+if grep -q '^hyper = \["dep:hyper"\]' "$dir/runtime-base/Cargo.toml"; then
+    base_features=', features = ["hyper"]'
+fi
+sed -i "s|^runtime = { path = \"../runtime\"[^}]*}\$|&\nruntime_base = { path = \"../runtime-base\", package = \"runtime-base\"$base_features }|" "$b/Cargo.toml"
 sed -e 's/runtime::/runtime_base::/g' \
     -e 's/\bOursSpawner\b/OursBaseSpawner/g' \
     -e 's/\bOurs\b/OursBase/g' \
