@@ -1,5 +1,6 @@
-//! A tonic gRPC service and client on the runtime (features `hyper` and `tokio-io` are
-//! not needed by tonic itself: our `TcpStream` is hyper's `rt::Read`/`rt::Write`).
+//! A tonic gRPC service and client on the runtime (feature `hyper`: our `Handle` is
+//! hyper's executor, our `TcpStream` hyper's `rt::Read`/`rt::Write`; `tokio-io` is not
+//! needed).
 //!
 //! The service, `demo.Greeter` (in `grpc/greeter.rs`, written by hand in the shape
 //! tonic-build generates: prost-derived messages and tonic-prost's codec, no protoc),
@@ -16,8 +17,8 @@
 //! ```text
 //! $ cargo run --release --example grpc
 //! SayHello("runtime") -> "hello, runtime"
+//! SayHello("") -> InvalidArgument: name is empty
 //! CountTo(5) -> 1 2 3 4 5
-//! unknown method -> Unimplemented
 //! ```
 
 #[path = "grpc/greeter.rs"]
