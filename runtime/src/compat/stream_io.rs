@@ -86,10 +86,11 @@ where
                 buf.fill(MaybeUninit::new(0));
                 zeroed = true;
             }
-            // SAFETY: `[MaybeUninit<u8>]` and `[u8]` have the same layout, and every
+            // Why this is sound: `[MaybeUninit<u8>]` and `[u8]` have the same layout, and every
             // element of `buf` is initialised: the `fill` above (in this call or an
             // earlier call of this closure, `zeroed` says which) wrote all of them, and
             // nothing since wrote an uninitialised value (a read only stores bytes).
+            // SAFETY: the invariants in the comment just above hold here.
             let bytes = unsafe { &mut *(&mut *buf as *mut [MaybeUninit<u8>] as *mut [u8]) };
             (&mut &*source).read(bytes)
         })

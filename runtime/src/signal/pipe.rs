@@ -44,7 +44,7 @@ impl Pipe {
             // byte is enough to wake the reader, who drains them all.
             let _ = (&writer).write(&[1]);
         };
-        // SAFETY: `register` requires the action to be async-signal-safe. It only
+        // Why this is sound: `register` requires the action to be async-signal-safe. It only
         // calls `write(2)` (async-signal-safe per POSIX) on a non-blocking socket, so
         // it never blocks; its error is built from `errno` without allocating, and
         // signal-hook-registry saves and restores `errno` around the actions. It takes
@@ -52,6 +52,7 @@ impl Pipe {
         // whenever the action can run (rule P1 above), and `write` on a socket never
         // raises `SIGPIPE` here because the peer is open. `signal` is not forbidden
         // (the caller checked), so `register` does not panic.
+        // SAFETY: the invariants in the comment just above hold here.
         let id = unsafe { signal_hook_registry::register(signal, action) }?;
         Ok(Pipe { reader, id })
     }
