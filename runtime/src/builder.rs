@@ -199,20 +199,23 @@ impl Builder {
     ///
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
-    /// use std::sync::Arc;
+    /// use std::sync::{mpsc, Arc};
     ///
     /// let (parks, unparks) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     /// let (p, u) = (parks.clone(), unparks.clone());
+    /// let (parked_tx, parked) = mpsc::channel();
     /// let rt = runtime::Builder::new()
     ///     .worker_threads(1)
     ///     .on_thread_park(move || {
     ///         p.fetch_add(1, Ordering::SeqCst);
+    ///         let _ = parked_tx.send(());
     ///     })
     ///     .on_thread_unpark(move || {
     ///         u.fetch_add(1, Ordering::SeqCst);
     ///     })
     ///     .build()?;
     /// // An idle worker parks; a spawn wakes it.
+    /// parked.recv()?;
     /// rt.block_on(rt.spawn(async {}))?;
     /// drop(rt);
     /// assert!(parks.load(Ordering::SeqCst) >= 1);

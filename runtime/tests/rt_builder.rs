@@ -133,7 +133,11 @@ fn park_hooks_pair_up_and_a_panicking_hook_stops_nothing() {
             })
             .build()
             .unwrap();
-        // Idle workers park and are woken, again and again: every task still runs.
+        // Idle workers park (wait for the first) and are woken, again and again:
+        // every task still runs.
+        while parks.load(Ordering::SeqCst) == 0 {
+            std::thread::yield_now();
+        }
         for round in 0..50u64 {
             let h = rt.spawn(async move { round * 2 });
             assert_eq!(rt.block_on(h).unwrap(), round * 2);
