@@ -23,7 +23,8 @@ export CARGO_TERM_COLOR=never
 # block_in_place's core hand-over); the others (timers, the blocking pool's timing,
 # trybuild, child processes) add Miri time without new unsafe code paths.
 SUBSET=(rt_spawn rt_shutdown rt_recycle rt_leak rt_sched rt_current task_abort task_join_set
-  task_shared task_spawn_immediate task_block_in_place task_local scope pool_threads pool_async)
+  task_shared task_spawn_immediate task_block_in_place task_local task_dump scope pool_threads
+  pool_async)
 tests=()
 files=(runtime/src)
 for t in "${SUBSET[@]}"; do

@@ -280,6 +280,7 @@ where
 }
 
 /// Runs `func` on `shared`'s blocking pool (`Handle::spawn_blocking`).
+#[track_caller]
 pub(crate) fn spawn_on<F, R>(shared: &Arc<Scheduler>, func: F) -> JoinHandle<R>
 where
     F: FnOnce() -> R + Send + 'static,
@@ -295,6 +296,9 @@ where
         // No worker's block cache: a blocking task is freed on a pool thread or by
         // its handle, anywhere.
         None,
+        std::panic::Location::caller(),
+        false,
+        shared.clock().tick(),
     );
     // After shutdown the pool hands it to the runtime's shutdown, which cancels it (the
     // closure is dropped on a runtime thread, the handle gives cancelled).

@@ -3,11 +3,13 @@
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 
 use crate::context::{self, NoRuntime};
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::sync::Arc;
+use crate::task::trace::SpawnMeta;
 use crate::task::JoinHandle;
 
 /// A cloneable, `Send + Sync` handle to a runtime: spawn onto it from any thread.
@@ -89,22 +91,25 @@ impl Handle {
     /// assert_eq!(rt.block_on(task)?, 4);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        crate::task::spawn_maybe_boxed!(future, self.spawn_inner(future))
+        crate::task::spawn_maybe_boxed!(future, self.spawn_inner(future, SpawnMeta::caller()))
     }
 
-    /// `spawn` after the size check: one look at the thread's context.
-    fn spawn_inner<F>(&self, future: F) -> JoinHandle<F::Output>
+    /// `spawn` after the size check: one look at the thread's context. `meta`: where
+    /// the spawn was called, and the task's name (task/trace.rs).
+    #[inline]
+    pub(crate) fn spawn_inner<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         context::with_worker_of(Arc::as_ptr(&self.shared), |worker| {
-            Scheduler::spawn(&self.shared, future, worker)
+            Scheduler::spawn(&self.shared, future, worker, meta)
         })
     }
 
@@ -124,23 +129,27 @@ impl Handle {
     /// assert!(rt.block_on(handle)?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn spawn_immediate<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         let _enter = context::enter(self.clone(), context::EnterKind::Plain);
-        crate::task::spawn_maybe_boxed!(future, self.spawn_immediate_inner(future))
+        crate::task::spawn_maybe_boxed!(
+            future,
+            self.spawn_immediate_inner(future, SpawnMeta::caller())
+        )
     }
 
     /// `spawn_immediate` after the size check, with this runtime entered.
-    fn spawn_immediate_inner<F>(&self, future: F) -> JoinHandle<F::Output>
+    fn spawn_immediate_inner<F>(&self, future: F, meta: SpawnMeta<'_>) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         context::with_worker_of(Arc::as_ptr(&self.shared), |worker| {
-            Scheduler::spawn_immediate(&self.shared, future, worker)
+            Scheduler::spawn_immediate(&self.shared, future, worker, meta)
         })
     }
 
@@ -190,12 +199,35 @@ impl Handle {
     /// assert_eq!(rt.block_on(answer)?, 42);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         crate::blocking::spawn_on(&self.shared, func)
+    }
+
+    /// Every live task of this runtime, with its id, name, spawn location, state, poll
+    /// count, age and time since its last poll: see [`Dump`](crate::Dump) and the
+    /// [`dump`](crate::dump) module. Callable from any thread, a task included (the
+    /// calling task is listed as running). The workers pause between two polls for
+    /// the microseconds it takes to read the run queues; a worker stuck in one poll is
+    /// not waited for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let rt = runtime::Runtime::new()?;
+    /// let waiting = rt.spawn(std::future::pending::<()>());
+    /// let dump = rt.handle().dump();
+    /// assert!(dump.tasks().any(|t| t.id() == waiting.id()));
+    /// print!("{dump}");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    #[cfg(not(loom))]
+    pub fn dump(&self) -> crate::Dump {
+        context::with_worker_of(Arc::as_ptr(&self.shared), |worker| self.shared.dump(worker))
     }
 
     /// A snapshot of the runtime's counters.
@@ -247,10 +279,13 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    crate::task::spawn_maybe_boxed!(future, spawn_inner(future))
+    crate::task::spawn_maybe_boxed!(future, spawn_inner(future, Location::caller()))
 }
 
-fn spawn_inner<F>(future: F) -> JoinHandle<F::Output>
+/// `spawn` after the size check. Takes the location alone (not a `SpawnMeta`): what
+/// the closure below captures is copied on every spawn.
+#[inline]
+fn spawn_inner<F>(future: F, location: &'static Location<'static>) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -258,9 +293,15 @@ where
     // One look at the thread's context (context.rs, `enter`: what "current" means). On
     // a worker of the current runtime (the common case: a task spawning a task), spawn
     // through the worker's core: no handle clone, so no shared reference count to bump.
+    let meta = move || SpawnMeta {
+        location,
+        name: None,
+    };
     context::with_current(|current| match current {
-        context::Current::Worker(core) => Scheduler::spawn(core.scheduler(), future, Some(core)),
-        context::Current::Handle(handle) => Scheduler::spawn(&handle.shared, future, None),
+        context::Current::Worker(core) => {
+            Scheduler::spawn(core.scheduler(), future, Some(core), meta())
+        }
+        context::Current::Handle(handle) => Scheduler::spawn(&handle.shared, future, None, meta()),
         context::Current::None(kind) => {
             panic!(
                 "`runtime::spawn` called outside a runtime: {}",
@@ -310,9 +351,10 @@ where
     F::Output: Send + 'static,
 {
     match Handle::try_current() {
-        Ok(handle) => {
-            crate::task::spawn_maybe_boxed!(future, handle.spawn_immediate_inner(future))
-        }
+        Ok(handle) => crate::task::spawn_maybe_boxed!(
+            future,
+            handle.spawn_immediate_inner(future, SpawnMeta::caller())
+        ),
         Err(e) => panic!("`runtime::spawn_immediate` called outside a runtime: {e}"),
     }
 }

@@ -70,6 +70,7 @@ mod blocking;
 mod builder;
 mod compat;
 mod context;
+pub mod dump;
 mod handle;
 pub mod io;
 #[cfg(loom)]
@@ -90,6 +91,7 @@ pub mod time;
 pub use crate::block_on::block_on;
 pub use crate::blocking::spawn_blocking;
 pub use crate::builder::{Builder, UnhandledPanic};
+pub use crate::dump::Dump;
 pub use crate::handle::{spawn, spawn_immediate, Handle, TryCurrentError};
 pub use crate::metrics::Metrics;
 pub use crate::runtime::Runtime;

@@ -92,7 +92,9 @@ pub mod task {
             F: Future + Send + 'static,
             F::Output: Send + 'static,
         {
-            let (notified, join) = t::new_task(future, self.0.clone(), Id::next(), None);
+            let location = std::panic::Location::caller();
+            let (notified, join) =
+                t::new_task(future, self.0.clone(), Id::next(), None, location, false, 0);
             self.0.schedule(notified, t::Reason::Spawned);
             join
         }

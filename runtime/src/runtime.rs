@@ -131,6 +131,7 @@ impl Runtime {
     /// assert_eq!(rt.block_on(handle)?, "done");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -193,6 +193,7 @@ impl<'scope, 'env> Scope<'scope, 'env> {
     /// assert_eq!(counts, [0, 10, 20, 30]);
     /// # Ok::<(), std::io::Error>(())
     /// ```
+    #[track_caller]
     pub fn spawn<F>(&'scope self, future: F) -> ScopedJoinHandle<'scope, F::Output>
     where
         F: Future + Send + 'scope,

@@ -5,6 +5,7 @@
 //! from outside the workers go through one `Injector`. The park/notify protocol is in
 //! `idle.rs` and `README.md`.
 
+pub(crate) mod dump;
 pub(crate) mod idle;
 pub(crate) mod lifo;
 pub(crate) mod park;
@@ -20,6 +21,7 @@ use crate::sync::{
     fence, thread, Arc, AtomicBool, AtomicU64, AtomicUsize, CachePadded, Condvar, Injector, Mutex,
     Ordering, StdArc, Steal, Stealer,
 };
+use crate::task::trace::{Clock, SpawnMeta};
 use crate::task::{self, JoinHandle, Notified, Reason, Registry};
 
 use self::worker::Core;
@@ -60,6 +62,9 @@ pub(crate) struct Remote {
     pub(crate) lifo: CachePadded<lifo::LifoSlot>,
     pub(crate) parker: Parker,
     pub(crate) counters: CachePadded<WorkerCounters>,
+    /// The task the worker is polling, for dumps (dump.rs). Written by the worker at
+    /// every poll; on its own line so that costs no sibling a cache miss.
+    pub(crate) running: CachePadded<dump::RunningSlot>,
 }
 
 /// The state shared by the workers, the handles and every task: one per runtime.
@@ -116,6 +121,10 @@ pub(crate) struct Scheduler {
     panic_shutdown: crate::sync::StaticMutex<PanicShutdown>,
     /// When the runtime started (for the workers' busy time).
     started: Instant,
+    /// The coarse clock that stamps tasks for dumps (task/trace.rs).
+    clock: CachePadded<Clock>,
+    /// Where a dump asks the workers to pause (dump.rs).
+    dump: dump::DumpGate,
 }
 
 /// See `Scheduler::panic_shutdown`.
@@ -132,6 +141,7 @@ impl Scheduler {
         io: Option<Arc<crate::io::driver::Reactor>>,
     ) -> Scheduler {
         let n = stealers.len();
+        let started = Instant::now();
         Scheduler {
             injector: Injector::new(),
             spilled: spill::Spilled::new(),
@@ -142,6 +152,7 @@ impl Scheduler {
                     lifo: CachePadded::new(lifo::LifoSlot::new()),
                     parker: Parker::new(),
                     counters: CachePadded::new(WorkerCounters::default()),
+                    running: CachePadded::new(dump::RunningSlot::new()),
                 })
                 .collect(),
             idle: Idle::new(n),
@@ -162,7 +173,9 @@ impl Scheduler {
             lent_threads: Mutex::new(Vec::new()),
             exit_drivers: Mutex::new(Vec::new()),
             panic_shutdown: crate::sync::StaticMutex::new(PanicShutdown::default()),
-            started: Instant::now(),
+            started,
+            clock: CachePadded::new(Clock::new(started)),
+            dump: dump::DumpGate::new(n),
         }
     }
 
@@ -173,16 +186,18 @@ impl Scheduler {
     /// caller looks the thread's context up once (context.rs) and passes it down, and
     /// it serves the runtime reference (a credit), the allocation (the worker's block
     /// cache) and the queue (the worker's own).
+    #[inline]
     pub(crate) fn spawn<F>(
         this: &Arc<Self>,
         future: F,
         worker: Option<&Core>,
+        meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Scheduler::bind(this, future, worker);
+        let (notified, join) = Scheduler::bind(this, future, worker, meta);
         match worker {
             Some(core) => core.schedule_local(notified, Reason::Spawned),
             None => this.push_remote(notified, Reason::Spawned),
@@ -199,12 +214,13 @@ impl Scheduler {
         this: &Arc<Self>,
         future: F,
         worker: Option<&Core>,
+        meta: SpawnMeta<'_>,
     ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = Scheduler::bind(this, future, worker);
+        let (notified, join) = Scheduler::bind(this, future, worker, meta);
         match worker {
             // On one of our workers: its own single-writer counter.
             Some(core) => core.count_spawn(),
@@ -215,37 +231,72 @@ impl Scheduler {
         }
         // A task created cancelled (shutdown has begun) is cancelled by this run: the
         // spawner's own future, dropped where it was handed over.
+        notified.trace().begin_poll(this.clock.tick());
         notified.run();
         join
     }
 
     /// Allocates a task and returns its first `Notified`.
     ///
-    /// No registry work here: a task is listed only if it ever waits (task/mod.rs,
-    /// rule L2). A task spawned once shutdown has begun is created cancelled, and
+    /// No registry work here for an unnamed task: it is listed only if it ever waits
+    /// (task/mod.rs, rule L2). A named one is listed at once, so that a dump finds its
+    /// name whatever it is doing (dump.rs: a dump copies no name from a task it holds
+    /// no reference to). A task spawned once shutdown has begun is created cancelled, and
     /// queued like any other: whoever dequeues it (a worker still in its loop, or the
     /// shutdown drain) drops its future on the runtime's own thread, never on the
     /// spawner's stack (see `shutdown`). A spawn racing with shutdown past this check
     /// is caught where its `Notified` goes: the exiting workers drain every queue.
+    #[inline]
     fn bind<F>(
         this: &Arc<Self>,
         future: F,
         worker: Option<&Core>,
+        meta: SpawnMeta<'_>,
     ) -> (Notified, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let SpawnMeta { location, name } = meta;
+        let spawned_at = match worker {
+            // An awake worker keeps the clock current (task/trace.rs).
+            Some(_) => this.clock.tick(),
+            None => this.outside_tick(),
+        };
         let (notified, join) = task::new_task(
             future,
             RuntimeRef::acquire(this, worker),
             task::Id::next(),
             worker.map(Core::block_cache),
+            location,
+            name.is_some(),
+            spawned_at,
         );
+        if let Some(name) = name {
+            notified.register_new(&this.registry, name.into());
+        }
         if this.is_shutdown() {
             notified.cancel();
         }
         (notified, join)
+    }
+
+    /// The clock's time for a spawn from outside the workers: its tick, unless every
+    /// worker is parked, when nobody keeps it current and the spawner reads the real
+    /// clock (it is about to wake a worker, a system call, anyway).
+    fn outside_tick(&self) -> u32 {
+        // Not under loom: the models have no clock to keep current, and the idle
+        // state's load would be one more interleaving point in every spawn.
+        if !cfg!(loom) && self.idle.num_unparked() == 0 {
+            self.clock.refresh_now()
+        } else {
+            self.clock.tick()
+        }
+    }
+
+    /// The runtime's coarse clock (task/trace.rs).
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {

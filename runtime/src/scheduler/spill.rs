@@ -83,6 +83,12 @@ impl Spilled {
 
     /// Takes every batch (shutdown). The caller drops them outside the lock: dropping
     /// a `Notified` cancels its task, which runs its destructor.
+    /// `f` of every spilled task, under the lock (a dump's reading: dump.rs).
+    pub(crate) fn with_each<R>(&self, f: impl FnMut(&Notified) -> R) -> Vec<R> {
+        let batches = self.batches.lock();
+        batches.iter().flatten().map(f).collect()
+    }
+
     pub(crate) fn take_all(&self) -> VecDeque<Vec<Notified>> {
         let mut batches = self.batches.lock();
         self.len.store(0, Ordering::SeqCst);

@@ -236,12 +236,17 @@ fn drive(core: StdArc<Core>) {
 struct UnparkHook<'a> {
     hook: Option<&'a super::Callback>,
     counters: &'a crate::metrics::WorkerCounters,
+    clock: &'a crate::task::trace::Clock,
     since: Instant,
 }
 
 impl Drop for UnparkHook<'_> {
     fn drop(&mut self) {
-        let nanos = u64::try_from(self.since.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        // The time a waking worker reads anyway keeps the dump clock current.
+        let now = Instant::now();
+        self.clock.refresh(now);
+        let nanos =
+            u64::try_from(now.saturating_duration_since(self.since).as_nanos()).unwrap_or(u64::MAX);
         self.counters.parked_nanos.incr(nanos);
         run_hook(self.hook);
     }
@@ -358,8 +363,16 @@ impl Core {
         &self.credits
     }
 
+    /// Which worker this is.
+    pub(crate) fn index(&self) -> usize {
+        self.index
+    }
+
     fn run_loop(&self, lends: usize) -> Driving {
         while !self.shared.is_shutdown() {
+            if self.remote().running.dump_requested() {
+                self.dump_safe_point();
+            }
             let driving = if let Some(task) = self.next_task() {
                 self.run_task(task, lends)
             } else if let Some(task) = self.steal_work() {
@@ -428,6 +441,7 @@ impl Core {
         }
         let polls = self.polls_since_check.replace(0);
         let now = Instant::now();
+        self.shared.clock.refresh(now);
         self.shared.depot.maybe_trim(now);
         let elapsed = now.saturating_duration_since(self.last_check.replace(now));
         let per_poll = elapsed.as_nanos() / u128::from(polls.max(1));
@@ -468,7 +482,12 @@ impl Core {
             return Driving::Lent;
         }
         let mut lifo_polls = 0;
-        while let Some(next) = self.lifo().take() {
+        // A dump's request is checked before each task taken (dump.rs, rule P2): the
+        // loop's top pauses.
+        while let Some(next) = (!self.remote().running.dump_requested())
+            .then(|| self.lifo().take())
+            .flatten()
+        {
             if lifo_polls == MAX_LIFO_POLLS {
                 self.push_back(next);
                 break;
@@ -484,7 +503,15 @@ impl Core {
     fn poll(&self, task: Notified, lends: usize) -> Driving {
         self.counters().polls.incr(1);
         self.polls_since_check.set(self.polls_since_check.get() + 1);
+        // For dumps (dump.rs): the task's poll statistics, and this worker's running
+        // slot. Plain stores to lines this thread owns, and one relaxed load of the
+        // clock.
+        let now = self.shared.clock.tick();
+        let polls = task.trace().begin_poll(now);
+        let slot = &self.remote().running;
+        slot.begin(&task, polls, now);
         task.run();
+        slot.end();
         // Rule B3: the poll may have lent this core to another thread.
         // Relaxed: only a driver increments `lends`; if this thread did, it sees its own
         // write; if the count moved by another thread, that one drives since this
@@ -617,10 +644,13 @@ impl Core {
         }
         self.counters().parks.incr(1);
         run_hook(shared.config.on_thread_park.as_ref());
+        let since = Instant::now();
+        shared.clock.refresh(since);
         let _unpark_hook = UnparkHook {
             hook: shared.config.on_thread_unpark.as_ref(),
             counters: self.counters(),
-            since: Instant::now(),
+            clock: &shared.clock,
+            since,
         };
         // Return task blocks that stayed unused for a while (task/alloc.rs), so a
         // runtime going idle after a burst gives the burst's memory back.
@@ -693,6 +723,11 @@ impl Core {
             if shared.is_shutdown() {
                 return;
             }
+            if self.remote().running.dump_requested() {
+                // A dump woke us (dump.rs, rule P1): go to the loop's top to pause.
+                self.is_searching.set(shared.idle.unpark_self(self.index));
+                return;
+            }
             if !shared.idle.is_sleeping(self.index) {
                 // A notifier took us off the list and counted us as a searcher.
                 self.is_searching.set(true);
@@ -737,6 +772,28 @@ impl Core {
             monitor,
             reactor,
         }
+    }
+
+    /// dump.rs, rule P2: read this worker's queues into the dump and wait for its end.
+    #[cold]
+    fn dump_safe_point(&self) {
+        self.shared.dump.pause(self.index, |records| {
+            let lifo = self.lifo().take();
+            let mut tasks = Vec::with_capacity(self.local.len());
+            while let Some(task) = self.local.pop() {
+                tasks.push(task);
+            }
+            records.extend(lifo.iter().chain(&tasks).map(super::dump::Record::queued));
+            // Back in the same order; the queue had room for them a moment ago.
+            for task in tasks {
+                self.local.push(task);
+            }
+            if let Some(task) = lifo {
+                if let Some(prev) = self.lifo().replace(task) {
+                    self.local.push(prev);
+                }
+            }
+        });
     }
 
     /// Rule M2: takes the work queued on every other worker that has not started a

@@ -23,6 +23,9 @@ pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 #[allow(unused_imports)]
 pub(crate) use self::loom_impl::{Condvar, Mutex, MutexGuard, WaitTimeoutResult};
 
+/// parking_lot's `Condvar` in every configuration, for `StaticMutex` state (never
+/// modeled: the task dump's pause, scheduler/dump.rs, which no model requests).
+pub(crate) use parking_lot::Condvar as StaticCondvar;
 /// A `Mutex` that can be a `static` in every configuration (never modeled).
 pub(crate) use parking_lot::Mutex as StaticMutex;
 

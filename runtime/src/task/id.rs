@@ -75,6 +75,11 @@ impl Id {
     pub fn as_u64(&self) -> u64 {
         self.0.get()
     }
+
+    /// The id whose `as_u64` is `n` (a dump's record of it).
+    pub(crate) fn from_u64(n: u64) -> Id {
+        Id(std::num::NonZeroU64::new(n).expect("a task id is never zero"))
+    }
 }
 
 impl fmt::Display for Id {

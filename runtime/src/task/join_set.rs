@@ -301,6 +301,7 @@ impl<T: Send + 'static> JoinSet<T> {
     /// assert_eq!(rt.block_on(set.join_next()).unwrap()?, "hi");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[track_caller]
     pub fn spawn_on<F>(&mut self, future: F, handle: &Handle) -> AbortHandle
     where
         F: Future<Output = T> + Send + 'static,

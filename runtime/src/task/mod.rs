@@ -143,6 +143,7 @@
 mod abort;
 mod abort_on_drop;
 pub(crate) mod alloc;
+mod builder;
 pub(crate) mod coop;
 pub(crate) mod error;
 mod harness;
@@ -155,6 +156,7 @@ mod registry;
 mod shared;
 mod state;
 mod task_local;
+pub(crate) mod trace;
 pub(crate) mod waker;
 mod yield_now;
 
@@ -162,6 +164,7 @@ use std::ptr::NonNull;
 
 pub use self::abort::AbortHandle;
 pub use self::abort_on_drop::AbortOnDropHandle;
+pub use self::builder::Builder;
 pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::error::JoinError;
 pub use self::id::Id;
@@ -253,6 +256,42 @@ impl Notified {
         Notified { raw: ptr.cast() }
     }
 
+    fn header(&self) -> &Header {
+        // SAFETY: we own a reference, so the task is alive.
+        unsafe { self.raw.as_ref() }
+    }
+
+    /// What a dump reads of the task (trace.rs).
+    pub(crate) fn trace(&self) -> &trace::Trace {
+        &self.header().trace
+    }
+
+    pub(crate) fn id(&self) -> Id {
+        self.header().id
+    }
+
+    pub(crate) fn spawned_at(&self) -> u32 {
+        self.header().spawned_at
+    }
+
+    /// Lists a task that was just created, and is not queued yet, in `registry` (a
+    /// named task: the scheduler's `bind`). Rule L2 lets only the `RUNNING` holder
+    /// touch `registered`; a task nobody else has seen yet is as exclusively ours. If
+    /// the registry is closed (shutdown) it stays unlisted, like a task spawned then
+    /// always is, and its queue's drain cancels it.
+    pub(crate) fn register_new(&self, registry: &Registry, name: Box<str>) {
+        let header = self.header();
+        debug_assert!(header.named);
+        header.state.ref_inc();
+        // SAFETY: the task is new and unpublished (above): nobody else reads the flag.
+        header.registered.with_mut(|r| unsafe { *r = true });
+        if let Err(task) = registry.insert_named(Task::from_raw(self.raw), name) {
+            // SAFETY: as above.
+            header.registered.with_mut(|r| unsafe { *r = false });
+            drop(task);
+        }
+    }
+
     /// Polls (or cancels) the task, consuming this reference.
     pub(crate) fn run(self) {
         let raw = self.raw;
@@ -313,6 +352,22 @@ impl Task {
 impl Drop for Task {
     fn drop(&mut self) {
         release_ref(self.raw);
+    }
+}
+
+/// What state a task is in, read from its state word (a dump's snapshot: it may
+/// change the moment after).
+pub(crate) fn dump_state(header: &Header) -> crate::dump::TaskState {
+    use crate::dump::TaskState;
+    let state = header.state.load();
+    if state.is_complete() {
+        TaskState::Complete
+    } else if state.is_running() {
+        TaskState::Running
+    } else if state.is_notified() {
+        TaskState::Scheduled
+    } else {
+        TaskState::Idle
     }
 }
 

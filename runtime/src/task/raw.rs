@@ -21,6 +21,10 @@ pub(crate) struct Header {
     pub(super) state: State,
     /// The functions that know the task's concrete types.
     pub(super) vtable: &'static Vtable,
+    /// Where it was spawned and its poll statistics: what a dump shows (trace.rs).
+    /// Next to the state word, so the store a poll makes here lands on the line the
+    /// poll's state transitions already own.
+    pub(crate) trace: super::trace::Trace,
     /// The task's id, fixed at spawn.
     pub(super) id: Id,
     /// Intrusive links of the runtime's task registry. Only touched while holding the
@@ -29,6 +33,18 @@ pub(crate) struct Header {
     /// Whether the task was handed to the registry (rule L2). Read and written only by
     /// the holder of `RUNNING`.
     pub(super) registered: UnsafeCell<bool>,
+    /// Whether it has a name, which its registry shard keeps (registry.rs). Fixed at
+    /// spawn.
+    pub(super) named: bool,
+    /// When it was spawned, on the runtime's dump clock (trace.rs). Fixed at spawn;
+    /// here rather than in `trace` because it fits in the flags' padding.
+    pub(crate) spawned_at: u32,
+}
+
+impl Header {
+    pub(crate) fn id(&self) -> Id {
+        self.id
+    }
 }
 
 /// The registry's intrusive doubly-linked list node.
@@ -98,37 +114,50 @@ where
 
 /// Allocates a task. The two references of the initial state come back as the first
 /// `Notified` and the `JoinHandle`.
+#[inline]
 pub(crate) fn new_task<F, S>(
     future: F,
     scheduler: S,
     id: Id,
     cache: Option<super::alloc::BlockCache<'_>>,
+    location: &'static std::panic::Location<'static>,
+    named: bool,
+    spawned_at: u32,
 ) -> (Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let cell = Cell {
-        header: Header {
-            state: State::new(),
-            vtable: &VtableFor::<F, S>::VTABLE,
-            id,
-            links: UnsafeCell::new(Links {
-                prev: None,
-                next: None,
-                linked: false,
-            }),
-            registered: UnsafeCell::new(false),
-        },
-        scheduler,
-        stage: UnsafeCell::new(Stage::Running(future)),
-        join_waker: UnsafeCell::new(None),
+    let header = Header {
+        state: State::new(),
+        vtable: &VtableFor::<F, S>::VTABLE,
+        id,
+        links: UnsafeCell::new(Links {
+            prev: None,
+            next: None,
+            linked: false,
+        }),
+        registered: UnsafeCell::new(false),
+        named,
+        spawned_at,
+        trace: super::trace::Trace::new(location, spawned_at),
     };
     let ptr = super::alloc::allocate::<Cell<F, S>>(cache);
+    let cell = ptr.as_ptr();
+    // Field by field, in place: a whole `Cell` built on the stack and then written
+    // would be copied with a `memcpy` call once it outgrows the size the compiler
+    // copies inline (the dump's fields took a small task's cell past it).
     // SAFETY: `allocate` returned a block with room and alignment for a `Cell<F, S>`,
-    // which nothing else uses; `harness::dealloc` drops the cell and releases it.
-    unsafe { ptr.as_ptr().write(cell) };
+    // which nothing else uses; each write below initialises one field through a raw
+    // place (no reference to uninitialised memory is made), so the cell is whole once
+    // they are done; `harness::dealloc` drops the cell and releases it.
+    unsafe {
+        std::ptr::addr_of_mut!((*cell).header).write(header);
+        std::ptr::addr_of_mut!((*cell).scheduler).write(scheduler);
+        std::ptr::addr_of_mut!((*cell).stage).write(UnsafeCell::new(Stage::Running(future)));
+        std::ptr::addr_of_mut!((*cell).join_waker).write(UnsafeCell::new(None));
+    }
     let raw = ptr.cast::<Header>();
     (Notified::from_raw(raw), JoinHandle::from_raw(raw))
 }

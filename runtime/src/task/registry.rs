@@ -7,7 +7,11 @@
 //! task that completes on its first poll, or only ever yields, is never listed. The
 //! shard is chosen by the task's id, so tasks on different workers rarely meet on one
 //! lock, and each critical section is a few pointer writes (rule L1 in task/mod.rs).
+//!
+//! A named task (`task::Builder`) is listed from its spawn, and its shard keeps its
+//! name, keyed by task id, so that no task header pays for a name (trace.rs).
 
+use std::collections::HashMap;
 use std::ptr::NonNull;
 
 use super::raw::Header;
@@ -23,6 +27,8 @@ struct Shard {
     head: Option<NonNull<Header>>,
     /// Set by shutdown: no task is inserted afterwards.
     closed: bool,
+    /// The names of the listed named tasks, by id.
+    names: HashMap<u64, Box<str>>,
 }
 
 // SAFETY: the shard owns registry references to tasks, which are `Send`; the raw
@@ -38,6 +44,7 @@ impl Registry {
                 CachePadded::new(Mutex::new(Shard {
                     head: None,
                     closed: false,
+                    names: HashMap::new(),
                 }))
             })
             .collect();
@@ -56,10 +63,25 @@ impl Registry {
     /// Takes ownership of the registry reference. Fails (handing it back) once the
     /// registry is closed: the caller then cancels the task.
     pub(crate) fn insert(&self, task: Task) -> Result<(), Task> {
+        self.insert_inner(task, None)
+    }
+
+    /// `insert` for a named task, whose name the shard keeps until the task leaves.
+    pub(crate) fn insert_named(&self, task: Task, name: Box<str>) -> Result<(), Task> {
+        self.insert_inner(task, Some(name))
+    }
+
+    fn insert_inner(&self, task: Task, name: Option<Box<str>>) -> Result<(), Task> {
         let raw = task.raw;
         let mut shard = self.shard(raw).lock();
         if shard.closed {
             return Err(task);
+        }
+        if let Some(name) = name {
+            // SAFETY: we hold the registry's reference.
+            shard
+                .names
+                .insert(unsafe { raw.as_ref() }.id.as_u64(), name);
         }
         let old_head = shard.head;
         // SAFETY: rule L1: we hold the shard's lock; the task is new and in no list.
@@ -105,8 +127,36 @@ impl Registry {
             if let Some(n) = next {
                 n.as_ref().links.with_mut(|l| (*l).prev = prev);
             }
+            if raw.as_ref().named {
+                shard.names.remove(&raw.as_ref().id.as_u64());
+            }
         }
         Some(Task::from_raw(raw))
+    }
+
+    /// Calls `f` with every listed task, one shard at a time, each under its lock
+    /// (so `f` must be quick and take no lock of the runtime). A task is listed in one
+    /// shard from its first wait (or, named, from its spawn) to its end, so a walk sees
+    /// every task listed throughout it exactly once.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(&Header, Option<&str>)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            let mut cursor = shard.head;
+            while let Some(raw) = cursor {
+                // SAFETY: rule L1: we hold the shard's lock, and the list holds a
+                // reference to every task in it, so each is alive and its links stay
+                // still while we read them.
+                let header = unsafe { raw.as_ref() };
+                let name = if header.named {
+                    shard.names.get(&header.id.as_u64()).map(|n| &**n)
+                } else {
+                    None
+                };
+                f(header, name);
+                // SAFETY: as above.
+                cursor = header.links.with(|links| unsafe { (*links).next });
+            }
+        }
     }
 
     /// Closes every shard (later inserts fail) and takes every listed task out.
@@ -115,6 +165,7 @@ impl Registry {
         for shard in self.shards.iter() {
             let mut shard = shard.lock();
             shard.closed = true;
+            shard.names.clear();
             let mut cursor = shard.head.take();
             while let Some(raw) = cursor {
                 // SAFETY: rule L1: we hold the shard's lock and the list's reference.
