@@ -11,18 +11,17 @@
 //!
 //! ```text
 //! $ cargo run --release --example dump
-//! 15 live tasks (dump took 2.3ms, workers held 29µs)
+//! 15 live tasks (dump took 2.4ms, workers held 2.4ms)
 //!       ID  STATE          POLLS       AGE  SINCE POLL   WAITING  NAME                  SPAWNED AT
-//!        1  idle               1     2.00s       2.00s     2.00s  holds the lock        runtime/examples/dump.rs:41:14
-//!        2  idle               1     2.00s       2.00s     2.00s  waits for the lock    runtime/examples/dump.rs:49:60
-//!        3  running@w0         1     2.00s       2.00s         -  spinner               runtime/examples/dump.rs:55:50
-//!        4  idle             201     2.00s        16µs      16µs  ticker 0              runtime/examples/dump.rs:64:49
+//!        1  idle               1     2.01s       2.01s     2.01s  holds the lock        runtime/examples/dump.rs:42:47
+//!        2  idle               1     2.01s       2.01s     2.01s  waits for the lock    runtime/examples/dump.rs:52:10
+//!        3  running@w1         1     2.01s       2.01s         -  spinner               runtime/examples/dump.rs:58:50
+//!        4  idle             201     2.01s       4.0ms     4.0ms  ticker 0              runtime/examples/dump.rs:67:49
 //!      ...
 //! ```
 //!
-//! The dump took 2.3 ms because it waited 2 ms for the spinner's worker before
-//! judging it stuck (it reads that worker's queue without it); the other worker was
-//! held for 29 µs.
+//! The dump waited 2 ms for the spinner's worker before judging it stuck in one poll
+//! (then it read that worker's queue without it); the other worker was held that long.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -162,7 +162,10 @@ impl TaskDump {
         self.since_last_poll
     }
 
-    /// For an idle task, how long it has been waiting (since its last poll returned).
+    /// For an idle task, how long it has been waiting: measured, like
+    /// [`since_last_poll`](Self::since_last_poll), from the start of its last poll
+    /// (a poll is short next to a wait worth looking at, and the runtime keeps one
+    /// time per poll, not two, to keep polls cheap).
     pub fn waiting(&self) -> Option<Duration> {
         self.waiting
     }
