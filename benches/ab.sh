@@ -67,6 +67,30 @@ sed -i \
     -e 's|^    // ab.sh: baseline runtime here$|    if keep(crate::ours_base::OursBase::NAME) {\n        list.push(Box::new(crate::ours_base::OursBase::new(workers)));\n    }|' \
     -e 's|^    // ab.sh: baseline name here$|    crate::ours_base::OursBase::NAME,|' \
     "$b/src/harness.rs"
+# The http workload, when the baseline has the `hyper` feature: the same server on it.
+if [[ -n $base_features ]]; then
+    sed -i 's|^    // ab.sh: baseline http server here$|    if keep(crate::ours_base::OursBase::NAME) {\n        list.push(start::<crate::ours_base::OursBase>(workers));\n    }|' \
+        "$b/src/http.rs"
+    cat >>"$b/src/http.rs" <<'RS'
+
+impl HttpRuntime for crate::ours_base::OursBase {
+    type Io = runtime_base::net::TcpStream;
+    type Timer = runtime_base::time::Timer;
+
+    fn io(stream: runtime_base::net::TcpStream) -> runtime_base::net::TcpStream {
+        stream
+    }
+
+    fn timer() -> runtime_base::time::Timer {
+        runtime_base::time::Timer
+    }
+
+    fn build(workers: usize) -> Self {
+        crate::ours_base::OursBase::new(workers)
+    }
+}
+RS
+fi
 grep -q OursBase "$b/src/harness.rs" || {
     echo "ab.sh: harness.rs lost its ab.sh markers" >&2
     exit 1

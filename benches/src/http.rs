@@ -207,6 +207,7 @@ pub fn servers(workers: usize, keep: impl Fn(&str) -> bool) -> Vec<Box<dyn Serve
     if keep(Ours::NAME) {
         list.push(start::<Ours>(workers));
     }
+    // ab.sh: baseline http server here
     list
 }
 

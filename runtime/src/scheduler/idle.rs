@@ -14,8 +14,9 @@
 //!    and runs its own queue, so no task can be stranded; see `Core::push_back`.)
 //! 3. A worker that parks first announces it (`transition_worker_to_parked`: one `SeqCst`
 //!    read-modify-write under the sleepers lock), then issues a `SeqCst` fence and
-//!    **rescans every queue**. If anything is there it takes itself off the sleepers
-//!    list instead of sleeping.
+//!    **rescans the queues** whose pushes notify: the injector, the spilled batches,
+//!    and local queues of two tasks or more (`Scheduler::has_work`). If anything is
+//!    there it takes itself off the sleepers list instead of sleeping.
 //!
 //! No wake-up is lost: a pusher either sees the parker's announcement (and then some
 //! parked worker is woken, unless a searcher exists, which will find the work or

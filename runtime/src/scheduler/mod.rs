@@ -371,11 +371,20 @@ impl Scheduler {
         }
     }
 
-    /// Whether any queue holds a task: the rescan of idle.rs rule 3.
+    /// Whether any queue holds work for a worker about to park: the rescan of
+    /// idle.rs rule 3. The injector and the spilled batches if they hold anything; a
+    /// worker's local queue only from two tasks on, the length at which a push to it
+    /// notifies (rule 2). A queue of one task is its owner's next poll: the owner is
+    /// awake (it pushed, and a worker parks only with an empty queue), no push made it
+    /// notify, and a sibling that stole the task would only move it away from the
+    /// core whose cache holds it. Counting it kept idle workers cycling through
+    /// announce, fence, rescan and unpark without ever sleeping while their busy
+    /// sibling always had one task queued (the HTTP workload's profile). If the owner
+    /// is stuck in a long poll, the monitor takes the task (worker.rs, rule M2).
     pub(crate) fn has_work(&self) -> bool {
         !self.injector.is_empty()
             || !self.spilled.is_empty()
-            || self.remotes.iter().any(|r| !r.stealer.is_empty())
+            || self.remotes.iter().any(|r| r.stealer.len() >= 2)
     }
 
     /// Takes up to `limit` tasks from the injector, or a spilled batch of at most
