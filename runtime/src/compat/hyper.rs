@@ -180,16 +180,16 @@ fn poll_read_cursor<S: StreamIo>(
     mut buf: ReadBufCursor<'_>,
 ) -> Poll<io::Result<()>>
 where
-    for<'a> &'a S::Source: io::Read,
+    S::Source: std::os::fd::AsRawFd,
 {
     // SAFETY: `ReadBufCursor::as_mut` requires that no initialised byte of the slice be
-    // de-initialised; `poll_read_uninit` only ever stores initialised bytes (zeroes,
-    // then what the socket read).
+    // de-initialised; `poll_read_uninit` only ever stores initialised bytes (what the
+    // socket read).
     let unfilled = unsafe { buf.as_mut() };
     let n = ready!(stream_io::poll_read_uninit(stream, cx, unfilled))?;
     // SAFETY: `advance(n)` requires the first `n` unfilled bytes to be initialised:
-    // `poll_read_uninit` returned `n`, so it zeroed the whole slice and the read then
-    // stored `n` bytes at its start (`n <= unfilled.len()`, `Read::read`'s contract).
+    // `poll_read_uninit` returned `n`, the number of bytes `recv` stored at the
+    // slice's start (`n <= unfilled.len()`).
     unsafe { buf.advance(n) };
     Poll::Ready(Ok(()))
 }
