@@ -259,3 +259,52 @@ fn a_hundred_thousand_tasks_none_lost_none_twice() {
         });
     });
 }
+
+/// Dumps taken while the runtime shuts down: each returns, and every task is still
+/// cancelled (none left behind in a queue a dump read and refilled).
+#[test]
+#[cfg_attr(
+    miri,
+    ignore = "a loop of dumps against a shutdown: minutes under Miri, no new unsafe path"
+)]
+fn dumps_racing_a_shutdown_leave_no_task_behind() {
+    within(60, || {
+        let drops = common::DropCounter::new();
+        const TASKS: usize = 2_000;
+        let rt = runtime::Builder::new().worker_threads(2).build().unwrap();
+        for i in 0..TASKS {
+            let token = drops.token();
+            rt.spawn(async move {
+                let _token = token;
+                if i % 2 == 0 {
+                    std::future::pending::<()>().await;
+                } else {
+                    loop {
+                        runtime::yield_now().await;
+                    }
+                }
+            });
+        }
+        let handle = rt.handle().clone();
+        let stop = Arc::new(AtomicBool::new(false));
+        let dumper = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut dumps = 0;
+                while !stop.load(Ordering::SeqCst) || dumps == 0 {
+                    let _ = handle.dump();
+                    dumps += 1;
+                }
+                dumps
+            })
+        };
+        drop(rt);
+        stop.store(true, Ordering::SeqCst);
+        assert!(dumper.join().unwrap() > 0);
+        assert!(
+            eventually(30, || drops.dropped() == TASKS),
+            "{} of {TASKS} futures dropped",
+            drops.dropped()
+        );
+    });
+}

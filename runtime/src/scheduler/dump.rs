@@ -449,6 +449,12 @@ impl Scheduler {
         for task in injected {
             self.injector.push(task);
         }
+        // What went back into the injector must not outlive a shutdown that finished
+        // meanwhile (its last drain done, every worker gone, none paused): the same
+        // check as a push after shutdown (scheduler/mod.rs, `push_after_shutdown`).
+        // SeqCst fence: our pushes come before the read of `finished`.
+        fence(Ordering::SeqCst);
+        self.cancel_if_finished();
         records.extend(self.spilled.with_each(Record::queued));
         // Close: the workers go on.
         close.finish(&mut records);
