@@ -88,10 +88,7 @@ fn builder_spawn_outside_a_runtime_is_an_error() {
 }
 
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "spins on a worker for the dump's real-time stuck judgement"
-)]
+#[cfg_attr(miri, ignore = "spins for the dump's real-time stuck judgement")]
 fn each_state_and_a_worker_stuck_in_one_poll() {
     within(60, || {
         let rt = runtime::Builder::new().worker_threads(1).build().unwrap();
@@ -263,10 +260,7 @@ fn a_hundred_thousand_tasks_none_lost_none_twice() {
 /// Dumps taken while the runtime shuts down: each returns, and every task is still
 /// cancelled (none left behind in a queue a dump read and refilled).
 #[test]
-#[cfg_attr(
-    miri,
-    ignore = "a loop of dumps against a shutdown: minutes under Miri, no new unsafe path"
-)]
+#[cfg_attr(miri, ignore = "dumps in a loop: minutes under Miri")]
 fn dumps_racing_a_shutdown_leave_no_task_behind() {
     within(60, || {
         let drops = common::DropCounter::new();
