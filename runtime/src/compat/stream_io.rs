@@ -84,10 +84,11 @@ where
     let len = buf.len();
     io.registration()
         .poll_io_clearing(cx, crate::io::registration::Direction::Read, len, || {
-            // SAFETY: `buf` is a live, exclusively borrowed slice of `len` bytes, so
-            // the kernel may write up to `len` bytes at its start; `recv` only writes
-            // (uninitialised bytes are never read), and `fd` is the open socket that
-            // `io` owns for the whole call.
+            // Why this is sound: `buf` is a live, exclusively borrowed slice of `len`
+            // bytes, so the kernel may write up to `len` bytes at its start; `recv`
+            // only writes (uninitialised bytes are never read), and `fd` is the open
+            // socket that `io` owns for the whole call.
+            // SAFETY: `buf` is writable for `len` bytes and `fd` is open (just above).
             let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), len, 0) };
             if n < 0 {
                 Err(io::Error::last_os_error())

@@ -148,10 +148,11 @@ where
     // Field by field, in place: a whole `Cell` built on the stack and then written
     // would be copied with a `memcpy` call once it outgrows the size the compiler
     // copies inline (the dump's fields took a small task's cell past it).
-    // SAFETY: `allocate` returned a block with room and alignment for a `Cell<F, S>`,
-    // which nothing else uses; each write below initialises one field through a raw
-    // place (no reference to uninitialised memory is made), so the cell is whole once
-    // they are done; `harness::dealloc` drops the cell and releases it.
+    // Why this is sound: `allocate` returned a block with room and alignment for a
+    // `Cell<F, S>`, which nothing else uses; each write below initialises one field
+    // through a raw place (no reference to uninitialised memory is made), so the cell
+    // is whole once they are done; `harness::dealloc` drops the cell and releases it.
+    // SAFETY: the block is ours, sized and aligned for the cell (just above).
     unsafe {
         std::ptr::addr_of_mut!((*cell).header).write(header);
         std::ptr::addr_of_mut!((*cell).scheduler).write(scheduler);
