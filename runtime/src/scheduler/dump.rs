@@ -75,6 +75,7 @@ use std::time::{Duration, Instant};
 use super::Scheduler;
 use crate::dump::{Dump, TaskDump, TaskState};
 use crate::sync::{StaticCondvar, StaticMutex, Steal};
+use crate::task::raw::Header;
 use crate::task::trace::Clock;
 use crate::task::Notified;
 
@@ -100,22 +101,32 @@ pub(crate) struct Record {
 }
 
 impl Record {
+    /// A task as its header shows it: what every source but a running slot reads.
+    fn from_header(
+        header: &Header,
+        name: Option<&str>,
+        state: TaskState,
+        authoritative: bool,
+    ) -> Record {
+        let trace = &header.trace;
+        let (polls, last_poll) = trace.polls_and_last_poll();
+        Record {
+            id: header.id().as_u64(),
+            name: name.map(str::to_owned),
+            location: trace.location,
+            state,
+            polls,
+            spawned_at: header.spawned_at,
+            last_poll,
+            worker: None,
+            authoritative,
+        }
+    }
+
     /// A task read from a run queue; the caller holds its `Notified`. (A named task
     /// is in the registry too, whose record brings the name.)
     pub(crate) fn queued(task: &Notified) -> Record {
-        let trace = task.trace();
-        let (polls, last_poll) = trace.polls_and_last_poll();
-        Record {
-            id: task.id().as_u64(),
-            name: None,
-            location: trace.location,
-            state: TaskState::Scheduled,
-            polls,
-            spawned_at: task.spawned_at(),
-            last_poll,
-            worker: None,
-            authoritative: false,
-        }
+        Record::from_header(task.header(), None, TaskState::Scheduled, false)
     }
 }
 
@@ -466,19 +477,8 @@ impl Scheduler {
         // The registry, with the workers running.
         records.extend(running);
         self.registry.for_each(|header, name| {
-            let trace = &header.trace;
-            let (polls, last_poll) = trace.polls_and_last_poll();
-            records.push(Record {
-                id: header.id().as_u64(),
-                name: name.map(str::to_owned),
-                location: trace.location,
-                state: crate::task::dump_state(header),
-                polls,
-                spawned_at: header.spawned_at,
-                last_poll,
-                worker: None,
-                authoritative: true,
-            });
+            let state = crate::task::dump_state(header);
+            records.push(Record::from_header(header, name, state, true));
         });
         let now = self.clock.refresh_now();
         let taken_in = began.elapsed();

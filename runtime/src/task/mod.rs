@@ -256,7 +256,7 @@ impl Notified {
         Notified { raw: ptr.cast() }
     }
 
-    fn header(&self) -> &Header {
+    pub(crate) fn header(&self) -> &Header {
         // SAFETY: we own a reference, so the task is alive.
         unsafe { self.raw.as_ref() }
     }
