@@ -1,7 +1,7 @@
 //! Feature `tokio-io` (issue 14): crates written against tokio's I/O traits over our
 //! sockets: tokio-util's `Framed` with `LinesCodec`, and tokio's own `copy` and
-//! extension methods. (hyper-util's `TokioIo` needs its `tokio` feature, which pulls in
-//! tokio's runtime: not tested here.) Real sockets on 127.0.0.1, every test bounded in time.
+//! extension methods. (tokio-rustls, and hyper over it through hyper-util's `TokioIo`,
+//! are in compat_tls.rs.) Real sockets on 127.0.0.1, every test bounded in time.
 // The sockets need the real reactor: not in the loom build.
 #![cfg(not(loom))]
 
