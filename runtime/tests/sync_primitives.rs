@@ -1,6 +1,6 @@
 //! Runtime-agnostic synchronisation primitives work on this runtime (issue 14): we
-//! write none of our own. `tokio::sync` (tokio built with only its `sync` feature, no
-//! tokio runtime anywhere), `async-channel` and `async-lock`, each under load — many
+//! write none of our own. `tokio::sync` (asked for with only its `sync` feature; other dev-dependencies
+//! turn on more of tokio in a test build, but no tokio runtime is ever started), `async-channel` and `async-lock`, each under load — many
 //! tasks spread over both workers of a `worker_threads(2)` runtime, yielding inside
 //! their critical sections — and each checked against what the primitive documents:
 //! counts, per-sender FIFO order, mutual exclusion, permit bounds.
