@@ -1,9 +1,10 @@
 //! Runtime-agnostic synchronisation primitives work on this runtime (issue 14): we
-//! write none of our own. `tokio::sync` (asked for with only its `sync` feature; other dev-dependencies
-//! turn on more of tokio in a test build, but no tokio runtime is ever started), `async-channel` and `async-lock`, each under load — many
-//! tasks spread over both workers of a `worker_threads(2)` runtime, yielding inside
-//! their critical sections — and each checked against what the primitive documents:
-//! counts, per-sender FIFO order, mutual exclusion, permit bounds.
+//! write none of our own. `tokio::sync` (asked for with only its `sync` feature; other
+//! dev-dependencies turn on more of tokio in a test build, but no tokio runtime is ever
+//! started), `async-channel` and `async-lock`, each under load — many tasks spread over
+//! both workers of a `worker_threads(2)` runtime, yielding inside their critical
+//! sections — and each checked against what the primitive documents: counts,
+//! per-sender FIFO order, mutual exclusion, permit bounds.
 
 // tokio, async-channel and async-lock are not built under loom (runtime/Cargo.toml).
 #![cfg(not(loom))]
