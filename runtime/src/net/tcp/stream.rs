@@ -1,7 +1,7 @@
 //! `TcpStream`: a connected TCP socket on the runtime's reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
@@ -283,26 +283,19 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let ev = self.io.registration().readiness(interest).await?;
-        Ok(ev.ready)
+        self.io.ready(interest).await
     }
 
     /// Polls for read readiness: `Ready(Ok(()))` once the reactor has reported the
     /// stream readable since the last `WouldBlock`. Only the task that polled last is
     /// woken (the same slot as `AsyncRead`).
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Read)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness (see [`poll_read_ready`](Self::poll_read_ready)).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Write)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now, without waiting.
@@ -314,10 +307,7 @@ impl TcpStream {
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) if nothing is available (wait with
     /// [`readable`](Self::readable)); the OS's error otherwise.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// [`try_read`](Self::try_read) into several buffers.
@@ -326,10 +316,7 @@ impl TcpStream {
     ///
     /// As for [`try_read`](Self::try_read).
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting; returns how many bytes were written.
@@ -340,10 +327,7 @@ impl TcpStream {
     /// [`writable`](Self::writable)); the OS's error otherwise (`BrokenPipe`,
     /// `ConnectionReset`, ...).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// [`try_write`](Self::try_write) from several buffers.
@@ -352,10 +336,7 @@ impl TcpStream {
     ///
     /// As for [`try_write`](Self::try_write).
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Waits for data and copies it into `buf` without removing it from the socket.
@@ -385,10 +366,8 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || io.peek(buf))
+            .async_io(Interest::READABLE, |io| io.peek(buf))
             .await
     }
 
@@ -504,10 +483,7 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || (&*io).read_vectored(bufs))
+        self.io.poll_read_vectored(cx, bufs)
     }
 
     pub(super) fn poll_write_priv(

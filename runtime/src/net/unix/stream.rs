@@ -1,7 +1,7 @@
 //! `UnixStream`: a connected Unix-domain stream socket on the runtime's reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -91,11 +91,7 @@ impl UnixStream {
         let stream = UnixStream::new(mio::net::UnixStream::connect(path)?, "UnixStream::connect")?;
         // A Unix connect completes at once or fails; writability confirms it, and
         // `SO_ERROR` says which.
-        stream
-            .io
-            .registration()
-            .readiness(Interest::WRITABLE)
-            .await?;
+        stream.io.ready(Interest::WRITABLE).await?;
         if let Some(e) = stream.take_error()? {
             return Err(e);
         }
@@ -210,23 +206,17 @@ impl UnixStream {
     ///
     /// `Other` if the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Polls for read readiness; only the task that polled last is woken.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Read)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness; only the task that polled last is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Write)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now, without waiting (`Ok(0)`: end of stream).
@@ -235,10 +225,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if nothing is available; the OS's error otherwise.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// [`try_read`](Self::try_read) into several buffers.
@@ -247,10 +234,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if nothing is available; the OS's error otherwise.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting.
@@ -259,10 +243,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if the send buffer is full; the OS's error otherwise.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// [`try_write`](Self::try_write) from several buffers.
@@ -271,10 +252,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if the send buffer is full; the OS's error otherwise.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Shuts down the read side, the write side, or both.
@@ -302,10 +280,7 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &mut [IoSliceMut<'_>],
     ) -> Poll<io::Result<usize>> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || (&*io).read_vectored(bufs))
+        self.io.poll_read_vectored(cx, bufs)
     }
 
     pub(super) fn poll_write_priv(
