@@ -16,7 +16,8 @@ use std::time::{Duration, Instant};
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 
-use super::stream_io::{self, StreamIo};
+use super::stream_io;
+use crate::net::stream_io::StreamIo;
 use crate::net::{tcp, unix, TcpStream, UnixStream};
 use crate::time::{sleep, sleep_until, Sleep};
 use crate::Handle;

@@ -1,68 +1,16 @@
 //! The read and write paths shared by the `hyper` and `tokio-io` impls: every stream
 //! type (TCP, Unix, and the owned halves) reaches its `PollEvented` through
-//! [`StreamIo`], and the impls are written once against it.
+//! [`StreamIo`] (net/stream_io.rs, as for the `futures-io` impls), and the impls are
+//! written once against it.
 
 #[cfg(feature = "tokio-io")]
 use std::io::Read;
 use std::io::{self, IoSlice, Write};
 #[cfg(feature = "hyper")]
 use std::mem::MaybeUninit;
-use std::net::Shutdown;
 use std::task::{Context, Poll};
 
-use crate::io::registration::PollEvented;
-use crate::net::{tcp, unix, TcpStream, UnixStream};
-
-/// A stream socket seen through its registration: the `PollEvented` of a
-/// `TcpStream` or `UnixStream`, and how to shut down its write side.
-pub(super) trait StreamIo {
-    /// The mio stream (`&Source` reads and writes).
-    type Source: mio::event::Source;
-
-    fn poll_evented(&self) -> &PollEvented<Self::Source>;
-
-    /// `shutdown(Write)`; `NotConnected` (the peer reset the stream) counts as done,
-    /// as in `AsyncWrite::poll_close`.
-    fn shutdown_write(&self) -> io::Result<()>;
-}
-
-/// `StreamIo` for `$ty`, whose stream is `$stream` (an expression in `$this`, the
-/// `&$ty`).
-macro_rules! stream_io {
-    ($ty:ty, $source:ty, |$this:ident| $stream:expr) => {
-        impl StreamIo for $ty {
-            type Source = $source;
-
-            fn poll_evented(&self) -> &PollEvented<$source> {
-                let $this = self;
-                $stream.evented()
-            }
-
-            fn shutdown_write(&self) -> io::Result<()> {
-                let $this = self;
-                match $stream.shutdown(Shutdown::Write) {
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-                    r => r,
-                }
-            }
-        }
-    };
-}
-
-stream_io!(TcpStream, mio::net::TcpStream, |s| s);
-stream_io!(tcp::OwnedReadHalf, mio::net::TcpStream, |s| AsRef::<
-    TcpStream,
->::as_ref(s));
-stream_io!(tcp::OwnedWriteHalf, mio::net::TcpStream, |s| AsRef::<
-    TcpStream,
->::as_ref(s));
-stream_io!(UnixStream, mio::net::UnixStream, |s| s);
-stream_io!(unix::OwnedReadHalf, mio::net::UnixStream, |s| AsRef::<
-    UnixStream,
->::as_ref(s));
-stream_io!(unix::OwnedWriteHalf, mio::net::UnixStream, |s| AsRef::<
-    UnixStream,
->::as_ref(s));
+use crate::net::stream_io::StreamIo;
 
 #[cfg(feature = "hyper")]
 /// Reads into `buf`, which may be uninitialised, with `recv(2)` on the socket's

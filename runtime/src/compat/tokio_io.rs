@@ -11,7 +11,8 @@ use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::stream_io::{self, StreamIo};
+use super::stream_io;
+use crate::net::stream_io::StreamIo;
 use crate::net::{tcp, unix, TcpStream, UnixStream};
 
 macro_rules! tokio_read {

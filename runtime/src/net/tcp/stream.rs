@@ -10,6 +10,7 @@ use super::split::{self, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::registration::Direction;
 use crate::io::{Interest, PollEvented, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::stream_io::StreamIo;
 
 /// A TCP connection, driven by the runtime's reactor.
 ///
@@ -72,12 +73,6 @@ impl TcpStream {
         Ok(TcpStream {
             io: PollEvented::new(sys, what)?,
         })
-    }
-
-    /// The registered mio stream, for the ecosystem trait impls (compat/).
-    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
-    pub(crate) fn evented(&self) -> &PollEvented<mio::net::TcpStream> {
-        &self.io
     }
 
     /// Opens a TCP connection to `addr`.
@@ -468,48 +463,6 @@ impl TcpStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split::split(self)
     }
-
-    /// `poll_read` for `&TcpStream`, shared with the read half.
-    pub(super) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(super) fn poll_read_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_vectored(cx, bufs)
-    }
-
-    pub(super) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// `poll_close`: shuts down the write side. A stream that is no longer connected
-    /// (the peer reset it) has no write side left to close, so that is `Ok` too.
-    pub(super) fn poll_close_priv(&self) -> Poll<io::Result<()>> {
-        match self.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            r => Poll::Ready(r),
-        }
-    }
 }
 
 /// Connects to one address: start the non-blocking connect, wait until the socket is
@@ -537,7 +490,17 @@ async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
     }
 }
 
-async_read_write!(TcpStream);
+impl StreamIo for TcpStream {
+    type Source = mio::net::TcpStream;
+
+    fn poll_evented(&self) -> &PollEvented<mio::net::TcpStream> {
+        &self.io
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+}
 
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {

@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::registration::Direction;
 use crate::io::{Interest, PollEvented, Ready};
+use crate::net::stream_io::StreamIo;
 
 /// A Unix-domain stream connection, driven by the runtime's reactor.
 ///
@@ -46,12 +47,6 @@ impl UnixStream {
         Ok(UnixStream {
             io: PollEvented::new(sys, what)?,
         })
-    }
-
-    /// The registered mio stream, for the ecosystem trait impls (compat/).
-    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
-    pub(crate) fn evented(&self) -> &PollEvented<mio::net::UnixStream> {
-        &self.io
     }
 
     /// Connects to the socket bound at `path`.
@@ -266,49 +261,19 @@ impl UnixStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split::split(self)
     }
-
-    pub(super) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(super) fn poll_read_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read_vectored(cx, bufs)
-    }
-
-    pub(super) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// `poll_close`: shuts down the write side (`NotConnected` counts as done).
-    pub(super) fn poll_close_priv(&self) -> Poll<io::Result<()>> {
-        match self.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            r => Poll::Ready(r),
-        }
-    }
 }
 
-async_read_write!(UnixStream);
+impl StreamIo for UnixStream {
+    type Source = mio::net::UnixStream;
+
+    fn poll_evented(&self) -> &PollEvented<mio::net::UnixStream> {
+        &self.io
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+}
 
 impl AsRawFd for UnixStream {
     fn as_raw_fd(&self) -> RawFd {
