@@ -9,14 +9,15 @@
 //!   the stream's registration like the `futures-io` impls.
 
 use std::future::Future;
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::{Duration, Instant};
 
 use hyper::rt::{Read, ReadBufCursor, Write};
 
-use super::stream_io::{self, StreamIo};
+use super::stream_io::{self, stream_write};
+use crate::net::stream_io::StreamIo;
 use crate::net::{tcp, unix, TcpStream, UnixStream};
 use crate::time::{sleep, sleep_until, Sleep};
 use crate::Handle;
@@ -124,50 +125,14 @@ macro_rules! hyper_read {
     )*};
 }
 
-/// `hyper::rt::Write` for a stream type. Writes go straight to the socket: nothing
-/// to flush; `poll_shutdown` shuts down the write side.
-macro_rules! hyper_write {
-    ($($ty:ty),*) => {$(
-        impl Write for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                stream_io::poll_write(&*self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                stream_io::poll_write_vectored(&*self, cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown_write())
-            }
-        }
-    )*};
-}
-
 hyper_read!(
     TcpStream,
     tcp::OwnedReadHalf,
     UnixStream,
     unix::OwnedReadHalf
 );
-hyper_write!(
-    TcpStream,
+stream_write!(
+    Write for TcpStream,
     tcp::OwnedWriteHalf,
     UnixStream,
     unix::OwnedWriteHalf

@@ -1,68 +1,17 @@
 //! The read and write paths shared by the `hyper` and `tokio-io` impls: every stream
 //! type (TCP, Unix, and the owned halves) reaches its `PollEvented` through
-//! [`StreamIo`], and the impls are written once against it.
+//! `StreamIo` (net/stream_io.rs), as the `futures-io` impls do. hyper's `rt::Write`
+//! and tokio's `AsyncWrite` have the same methods, so [`stream_write!`] stamps both.
 
-#[cfg(feature = "tokio-io")]
-use std::io::Read;
-use std::io::{self, IoSlice, Write};
+#[cfg(feature = "hyper")]
+use std::io;
 #[cfg(feature = "hyper")]
 use std::mem::MaybeUninit;
-use std::net::Shutdown;
+#[cfg(feature = "hyper")]
 use std::task::{Context, Poll};
 
-use crate::io::registration::PollEvented;
-use crate::net::{tcp, unix, TcpStream, UnixStream};
-
-/// A stream socket seen through its registration: the `PollEvented` of a
-/// `TcpStream` or `UnixStream`, and how to shut down its write side.
-pub(super) trait StreamIo {
-    /// The mio stream (`&Source` reads and writes).
-    type Source: mio::event::Source;
-
-    fn poll_evented(&self) -> &PollEvented<Self::Source>;
-
-    /// `shutdown(Write)`; `NotConnected` (the peer reset the stream) counts as done,
-    /// as in `AsyncWrite::poll_close`.
-    fn shutdown_write(&self) -> io::Result<()>;
-}
-
-/// `StreamIo` for `$ty`, whose stream is `$stream` (an expression in `$this`, the
-/// `&$ty`).
-macro_rules! stream_io {
-    ($ty:ty, $source:ty, |$this:ident| $stream:expr) => {
-        impl StreamIo for $ty {
-            type Source = $source;
-
-            fn poll_evented(&self) -> &PollEvented<$source> {
-                let $this = self;
-                $stream.evented()
-            }
-
-            fn shutdown_write(&self) -> io::Result<()> {
-                let $this = self;
-                match $stream.shutdown(Shutdown::Write) {
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-                    r => r,
-                }
-            }
-        }
-    };
-}
-
-stream_io!(TcpStream, mio::net::TcpStream, |s| s);
-stream_io!(tcp::OwnedReadHalf, mio::net::TcpStream, |s| AsRef::<
-    TcpStream,
->::as_ref(s));
-stream_io!(tcp::OwnedWriteHalf, mio::net::TcpStream, |s| AsRef::<
-    TcpStream,
->::as_ref(s));
-stream_io!(UnixStream, mio::net::UnixStream, |s| s);
-stream_io!(unix::OwnedReadHalf, mio::net::UnixStream, |s| AsRef::<
-    UnixStream,
->::as_ref(s));
-stream_io!(unix::OwnedWriteHalf, mio::net::UnixStream, |s| AsRef::<
-    UnixStream,
->::as_ref(s));
+#[cfg(feature = "hyper")]
+use crate::net::stream_io::StreamIo;
 
 #[cfg(feature = "hyper")]
 /// Reads into `buf`, which may be uninitialised, with `recv(2)` on the socket's
@@ -98,37 +47,50 @@ where
         })
 }
 
-#[cfg(feature = "tokio-io")]
-/// Reads into an initialised `buf` (the `futures-io` path, shared).
-pub(super) fn poll_read<S: StreamIo + ?Sized>(
-    stream: &S,
-    cx: &mut Context<'_>,
-    buf: &mut [u8],
-) -> Poll<io::Result<usize>>
-where
-    for<'a> &'a S::Source: Read,
-{
-    stream.poll_evented().poll_read(cx, buf)
+/// Implements `$trait` (`hyper::rt::Write` or `tokio::io::AsyncWrite`) for each `$ty`,
+/// a `StreamIo`. Writes go straight to the socket: nothing to flush; `poll_shutdown`
+/// shuts down the write side.
+macro_rules! stream_write {
+    ($trait:ident for $($ty:ty),* $(,)?) => {$(
+        impl $trait for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::stream_io::StreamIo::poll_evented(&*self).poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                $crate::net::stream_io::StreamIo::poll_evented(&*self)
+                    .poll_write_vectored(cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            /// Nothing to flush: writes go straight to the socket.
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            /// Shuts down the write side; the peer reads end of stream.
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready($crate::net::stream_io::StreamIo::shutdown_write(&*self))
+            }
+        }
+    )*};
 }
 
-pub(super) fn poll_write<S: StreamIo + ?Sized>(
-    stream: &S,
-    cx: &mut Context<'_>,
-    buf: &[u8],
-) -> Poll<io::Result<usize>>
-where
-    for<'a> &'a S::Source: Write,
-{
-    stream.poll_evented().poll_write(cx, buf)
-}
-
-pub(super) fn poll_write_vectored<S: StreamIo + ?Sized>(
-    stream: &S,
-    cx: &mut Context<'_>,
-    bufs: &[IoSlice<'_>],
-) -> Poll<io::Result<usize>>
-where
-    for<'a> &'a S::Source: Write,
-{
-    stream.poll_evented().poll_write_vectored(cx, bufs)
-}
+pub(super) use stream_write;

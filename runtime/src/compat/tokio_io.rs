@@ -5,13 +5,14 @@
 //! impls; no `unsafe`: tokio's `ReadBuf` initialises its unfilled part once and
 //! remembers it.
 
-use std::io::{self, IoSlice};
+use std::io;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::stream_io::{self, StreamIo};
+use super::stream_io::stream_write;
+use crate::net::stream_io::StreamIo;
 use crate::net::{tcp, unix, TcpStream, UnixStream};
 
 macro_rules! tokio_read {
@@ -28,50 +29,14 @@ macro_rules! tokio_read {
     )*};
 }
 
-macro_rules! tokio_write {
-    ($($ty:ty),*) => {$(
-        impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
-                stream_io::poll_write(&*self, cx, buf)
-            }
-
-            fn poll_write_vectored(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                bufs: &[IoSlice<'_>],
-            ) -> Poll<io::Result<usize>> {
-                stream_io::poll_write_vectored(&*self, cx, bufs)
-            }
-
-            fn is_write_vectored(&self) -> bool {
-                true
-            }
-
-            /// Nothing to flush: writes go straight to the socket.
-            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(Ok(()))
-            }
-
-            /// Shuts down the write side; the peer reads end of stream.
-            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                Poll::Ready(self.shutdown_write())
-            }
-        }
-    )*};
-}
-
 tokio_read!(
     TcpStream,
     tcp::OwnedReadHalf,
     UnixStream,
     unix::OwnedReadHalf
 );
-tokio_write!(
-    TcpStream,
+stream_write!(
+    AsyncWrite for TcpStream,
     tcp::OwnedWriteHalf,
     UnixStream,
     unix::OwnedWriteHalf
@@ -87,7 +52,8 @@ fn poll_read_buf<S: StreamIo>(
 where
     for<'a> &'a S::Source: io::Read,
 {
-    let n = ready!(stream_io::poll_read(stream, cx, buf.initialize_unfilled()))?;
+    let io = stream.poll_evented();
+    let n = ready!(io.poll_read(cx, buf.initialize_unfilled()))?;
     buf.advance(n);
     Poll::Ready(Ok(()))
 }

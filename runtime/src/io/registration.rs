@@ -302,6 +302,90 @@ impl<E: mio::event::Source> PollEvented<E> {
         Ok(io)
     }
 
+    /// Waits until the source is ready for any of `interest` and says what it is ready
+    /// for ([`Registration::readiness`]: every waiting task is woken; cancel-safe).
+    pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        Ok(self.registration.readiness(interest).await?.ready)
+    }
+
+    /// Polls for readiness in `dir` with that direction's single waiter slot
+    /// ([`Registration::poll_ready`]: only the task that polled last is woken).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
+        self.registration.poll_ready(cx, dir).map_ok(drop)
+    }
+
+    /// [`Registration::try_io`] on the source: `f(source)` if it is ready for
+    /// `interest` now, else `WouldBlock`.
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.try_io(interest, || f(io))
+    }
+
+    /// [`Registration::async_io`] on the source: waits for `interest` and runs
+    /// `f(source)` until it does not say `WouldBlock`.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> io::Result<R> {
+        let io = self.get_ref();
+        self.registration.async_io(interest, || f(io)).await
+    }
+
+    /// [`Registration::poll_io`] on the source: polls for readiness in `dir` and runs
+    /// `f(source)` until it does not say `WouldBlock`.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        mut f: impl FnMut(&E) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let io = self.get_ref();
+        self.registration.poll_io(cx, dir, || f(io))
+    }
+
+    /// `try_read` for sources whose `&E` reads (a stream socket): what is there now,
+    /// or `WouldBlock`.
+    pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize>
+    where
+        for<'a> &'a E: io::Read,
+    {
+        self.try_io(Interest::READABLE, |mut io| io::Read::read(&mut io, buf))
+    }
+
+    /// `try_read_vectored` for sources whose `&E` reads.
+    pub(crate) fn try_read_vectored(&self, bufs: &mut [io::IoSliceMut<'_>]) -> io::Result<usize>
+    where
+        for<'a> &'a E: io::Read,
+    {
+        self.try_io(Interest::READABLE, |mut io| {
+            io::Read::read_vectored(&mut io, bufs)
+        })
+    }
+
+    /// `try_write` for sources whose `&E` writes (a stream socket): what fits now, or
+    /// `WouldBlock`.
+    pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        self.try_io(Interest::WRITABLE, |mut io| io::Write::write(&mut io, buf))
+    }
+
+    /// `try_write_vectored` for sources whose `&E` writes.
+    pub(crate) fn try_write_vectored(&self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>
+    where
+        for<'a> &'a E: io::Write,
+    {
+        self.try_io(Interest::WRITABLE, |mut io| {
+            io::Write::write_vectored(&mut io, bufs)
+        })
+    }
+
     /// `AsyncRead::poll_read` for sources whose `&E` reads (a stream socket).
     ///
     /// A read that returns fewer bytes than asked (but not 0) drained the socket's
@@ -319,6 +403,22 @@ impl<E: mio::event::Source> PollEvented<E> {
             .poll_io_clearing(cx, Direction::Read, asked, || {
                 io::Read::read(&mut &*io, buf)
             })
+    }
+
+    /// `AsyncRead::poll_read_vectored` for sources whose `&E` reads. Unlike
+    /// [`poll_read`](Self::poll_read), a short read keeps the readiness.
+    pub(crate) fn poll_read_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [io::IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        for<'a> &'a E: io::Read,
+    {
+        let io = self.get_ref();
+        self.registration.poll_io(cx, Direction::Read, || {
+            io::Read::read_vectored(&mut &*io, bufs)
+        })
     }
 
     /// `AsyncWrite::poll_write` for sources whose `&E` writes (a stream socket). A

@@ -27,9 +27,9 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-#[macro_use]
-mod async_io;
 mod addr;
+mod split;
+pub(crate) mod stream_io;
 pub mod tcp;
 mod udp;
 pub mod unix;

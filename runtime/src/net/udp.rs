@@ -162,7 +162,7 @@ impl UdpSocket {
     ///
     /// `Other` if the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Sends `buf` to the connected peer; returns the number of bytes sent.
@@ -173,10 +173,8 @@ impl UdpSocket {
     /// `ConnectionRefused` after an ICMP port-unreachable), `Other` if the runtime
     /// has shut down.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sys.send(buf))
+            .async_io(Interest::WRITABLE, |sys| sys.send(buf))
             .await
     }
 
@@ -186,19 +184,13 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if it cannot; the OS's error otherwise.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sys.send(buf))
+        self.io.try_io(Interest::WRITABLE, |sys| sys.send(buf))
     }
 
     /// Polls to send `buf` to the connected peer. Only the task that polled last is
     /// woken.
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || sys.send(buf))
+        self.io.poll_io(cx, Direction::Write, |sys| sys.send(buf))
     }
 
     /// Receives one datagram from the connected peer into `buf`; the rest of a
@@ -208,10 +200,8 @@ impl UdpSocket {
     ///
     /// The OS's error, `Other` if the runtime has shut down.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sys.recv(buf))
+            .async_io(Interest::READABLE, |sys| sys.recv(buf))
             .await
     }
 
@@ -221,19 +211,13 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if none is; the OS's error otherwise.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sys.recv(buf))
+        self.io.try_io(Interest::READABLE, |sys| sys.recv(buf))
     }
 
     /// Polls to receive one datagram from the connected peer. Only the task that
     /// polled last is woken.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || sys.recv(buf))
+        self.io.poll_io(cx, Direction::Read, |sys| sys.recv(buf))
     }
 
     /// Sends `buf` to `target` (the first address it resolves to).
@@ -248,10 +232,8 @@ impl UdpSocket {
             .into_iter()
             .next()
             .ok_or_else(no_addresses)?;
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sys.send_to(buf, target))
+            .async_io(Interest::WRITABLE, |sys| sys.send_to(buf, target))
             .await
     }
 
@@ -261,10 +243,8 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if it cannot; the OS's error otherwise.
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sys.send_to(buf, target))
+            .try_io(Interest::WRITABLE, |sys| sys.send_to(buf, target))
     }
 
     /// Receives one datagram and the address it came from.
@@ -273,10 +253,8 @@ impl UdpSocket {
     ///
     /// The OS's error, `Other` if the runtime has shut down.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sys.recv_from(buf))
+            .async_io(Interest::READABLE, |sys| sys.recv_from(buf))
             .await
     }
 
@@ -286,10 +264,7 @@ impl UdpSocket {
     ///
     /// `WouldBlock` if none is; the OS's error otherwise.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sys.recv_from(buf))
+        self.io.try_io(Interest::READABLE, |sys| sys.recv_from(buf))
     }
 
     /// Copies the next datagram and its sender into `buf` without removing it.
@@ -298,10 +273,8 @@ impl UdpSocket {
     ///
     /// The OS's error, `Other` if the runtime has shut down.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sys.peek_from(buf))
+            .async_io(Interest::READABLE, |sys| sys.peek_from(buf))
             .await
     }
 

@@ -109,8 +109,7 @@ impl TcpListener {
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (sys, peer) = self
             .io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().accept())
+            .async_io(Interest::READABLE, |sys| sys.accept())
             .await?;
         Ok((TcpStream::new(sys, "TcpListener::accept")?, peer))
     }
@@ -119,11 +118,7 @@ impl TcpListener {
     /// that implements `Future` or `Stream` by hand. Only the task that polled last is
     /// woken.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match self
-            .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.get_ref().accept())
-        {
+        match self.io.poll_io(cx, Direction::Read, |sys| sys.accept()) {
             Poll::Ready(Ok((sys, peer))) => {
                 Poll::Ready(TcpStream::new(sys, "TcpListener::accept").map(|s| (s, peer)))
             }

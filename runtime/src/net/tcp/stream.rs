@@ -1,7 +1,7 @@
 //! `TcpStream`: a connected TCP socket on the runtime's reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{Shutdown, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::task::{Context, Poll};
@@ -10,6 +10,7 @@ use super::split::{self, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::registration::Direction;
 use crate::io::{Interest, PollEvented, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::net::stream_io::StreamIo;
 
 /// A TCP connection, driven by the runtime's reactor.
 ///
@@ -72,12 +73,6 @@ impl TcpStream {
         Ok(TcpStream {
             io: PollEvented::new(sys, what)?,
         })
-    }
-
-    /// The registered mio stream, for the ecosystem trait impls (compat/).
-    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
-    pub(crate) fn evented(&self) -> &PollEvented<mio::net::TcpStream> {
-        &self.io
     }
 
     /// Opens a TCP connection to `addr`.
@@ -283,26 +278,19 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let ev = self.io.registration().readiness(interest).await?;
-        Ok(ev.ready)
+        self.io.ready(interest).await
     }
 
     /// Polls for read readiness: `Ready(Ok(()))` once the reactor has reported the
     /// stream readable since the last `WouldBlock`. Only the task that polled last is
     /// woken (the same slot as `AsyncRead`).
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Read)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness (see [`poll_read_ready`](Self::poll_read_ready)).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Write)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now, without waiting.
@@ -314,10 +302,7 @@ impl TcpStream {
     /// [`WouldBlock`](io::ErrorKind::WouldBlock) if nothing is available (wait with
     /// [`readable`](Self::readable)); the OS's error otherwise.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// [`try_read`](Self::try_read) into several buffers.
@@ -326,10 +311,7 @@ impl TcpStream {
     ///
     /// As for [`try_read`](Self::try_read).
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting; returns how many bytes were written.
@@ -340,10 +322,7 @@ impl TcpStream {
     /// [`writable`](Self::writable)); the OS's error otherwise (`BrokenPipe`,
     /// `ConnectionReset`, ...).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// [`try_write`](Self::try_write) from several buffers.
@@ -352,10 +331,7 @@ impl TcpStream {
     ///
     /// As for [`try_write`](Self::try_write).
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Waits for data and copies it into `buf` without removing it from the socket.
@@ -385,10 +361,8 @@ impl TcpStream {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || io.peek(buf))
+            .async_io(Interest::READABLE, |io| io.peek(buf))
             .await
     }
 
@@ -489,51 +463,6 @@ impl TcpStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split::split(self)
     }
-
-    /// `poll_read` for `&TcpStream`, shared with the read half.
-    pub(super) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(super) fn poll_read_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || (&*io).read_vectored(bufs))
-    }
-
-    pub(super) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// `poll_close`: shuts down the write side. A stream that is no longer connected
-    /// (the peer reset it) has no write side left to close, so that is `Ok` too.
-    pub(super) fn poll_close_priv(&self) -> Poll<io::Result<()>> {
-        match self.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            r => Poll::Ready(r),
-        }
-    }
 }
 
 /// Connects to one address: start the non-blocking connect, wait until the socket is
@@ -561,7 +490,17 @@ async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
     }
 }
 
-async_read_write!(TcpStream);
+impl StreamIo for TcpStream {
+    type Source = mio::net::TcpStream;
+
+    fn poll_evented(&self) -> &PollEvented<mio::net::TcpStream> {
+        &self.io
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+}
 
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {

@@ -192,7 +192,7 @@ impl UnixDatagram {
     ///
     /// `Other` if the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Sends `buf` to the connected peer.
@@ -202,10 +202,8 @@ impl UnixDatagram {
     /// The OS's error (`NotConnected` if not connected), `Other` if the runtime has
     /// shut down.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sys.send(buf))
+            .async_io(Interest::WRITABLE, |sys| sys.send(buf))
             .await
     }
 
@@ -215,10 +213,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if it cannot; the OS's error otherwise.
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sys.send(buf))
+        self.io.try_io(Interest::WRITABLE, |sys| sys.send(buf))
     }
 
     /// Receives one datagram from the connected peer.
@@ -227,10 +222,8 @@ impl UnixDatagram {
     ///
     /// The OS's error, `Other` if the runtime has shut down.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sys.recv(buf))
+            .async_io(Interest::READABLE, |sys| sys.recv(buf))
             .await
     }
 
@@ -240,10 +233,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if none is; the OS's error otherwise.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sys.recv(buf))
+        self.io.try_io(Interest::READABLE, |sys| sys.recv(buf))
     }
 
     /// Sends `buf` to the socket bound at `path`.
@@ -253,11 +243,9 @@ impl UnixDatagram {
     /// The OS's error (`NotFound`, `ConnectionRefused`), `InvalidInput` for a bad path,
     /// `Other` if the runtime has shut down.
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         let path = path.as_ref();
         self.io
-            .registration()
-            .async_io(Interest::WRITABLE, || sys.send_to(buf, path))
+            .async_io(Interest::WRITABLE, |sys| sys.send_to(buf, path))
             .await
     }
 
@@ -267,10 +255,8 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if it cannot; the OS's error otherwise.
     pub fn try_send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || sys.send_to(buf, path))
+            .try_io(Interest::WRITABLE, |sys| sys.send_to(buf, path))
     }
 
     /// Receives one datagram and its sender's address.
@@ -279,10 +265,8 @@ impl UnixDatagram {
     ///
     /// The OS's error, `Other` if the runtime has shut down.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sys = self.io.get_ref();
         self.io
-            .registration()
-            .async_io(Interest::READABLE, || sys.recv_from(buf))
+            .async_io(Interest::READABLE, |sys| sys.recv_from(buf))
             .await
     }
 
@@ -292,10 +276,7 @@ impl UnixDatagram {
     ///
     /// `WouldBlock` if none is; the OS's error otherwise.
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        let sys = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || sys.recv_from(buf))
+        self.io.try_io(Interest::READABLE, |sys| sys.recv_from(buf))
     }
 
     /// Shuts down the read side, the write side, or both.

@@ -106,19 +106,14 @@ impl UnixListener {
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (sys, addr) = self
             .io
-            .registration()
-            .async_io(Interest::READABLE, || self.io.get_ref().accept())
+            .async_io(Interest::READABLE, |sys| sys.accept())
             .await?;
         Ok((UnixStream::new(sys, "UnixListener::accept")?, addr))
     }
 
     /// Polls for the next connection; only the task that polled last is woken.
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match self
-            .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.get_ref().accept())
-        {
+        match self.io.poll_io(cx, Direction::Read, |sys| sys.accept()) {
             Poll::Ready(Ok((sys, addr))) => {
                 Poll::Ready(UnixStream::new(sys, "UnixListener::accept").map(|s| (s, addr)))
             }

@@ -1,7 +1,7 @@
 //! `UnixStream`: a connected Unix-domain stream socket on the runtime's reactor.
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::Shutdown;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -11,6 +11,7 @@ use std::task::{Context, Poll};
 use super::split::{self, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::registration::Direction;
 use crate::io::{Interest, PollEvented, Ready};
+use crate::net::stream_io::StreamIo;
 
 /// A Unix-domain stream connection, driven by the runtime's reactor.
 ///
@@ -46,12 +47,6 @@ impl UnixStream {
         Ok(UnixStream {
             io: PollEvented::new(sys, what)?,
         })
-    }
-
-    /// The registered mio stream, for the ecosystem trait impls (compat/).
-    #[cfg_attr(not(any(feature = "hyper", feature = "tokio-io")), allow(dead_code))]
-    pub(crate) fn evented(&self) -> &PollEvented<mio::net::UnixStream> {
-        &self.io
     }
 
     /// Connects to the socket bound at `path`.
@@ -91,11 +86,7 @@ impl UnixStream {
         let stream = UnixStream::new(mio::net::UnixStream::connect(path)?, "UnixStream::connect")?;
         // A Unix connect completes at once or fails; writability confirms it, and
         // `SO_ERROR` says which.
-        stream
-            .io
-            .registration()
-            .readiness(Interest::WRITABLE)
-            .await?;
+        stream.io.ready(Interest::WRITABLE).await?;
         if let Some(e) = stream.take_error()? {
             return Err(e);
         }
@@ -210,23 +201,17 @@ impl UnixStream {
     ///
     /// `Other` if the runtime has shut down.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        Ok(self.io.registration().readiness(interest).await?.ready)
+        self.io.ready(interest).await
     }
 
     /// Polls for read readiness; only the task that polled last is woken.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Read)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for write readiness; only the task that polled last is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io
-            .registration()
-            .poll_ready(cx, Direction::Write)
-            .map_ok(drop)
+        self.io.poll_ready(cx, Direction::Write)
     }
 
     /// Reads what is available now, without waiting (`Ok(0)`: end of stream).
@@ -235,10 +220,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if nothing is available; the OS's error otherwise.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// [`try_read`](Self::try_read) into several buffers.
@@ -247,10 +229,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if nothing is available; the OS's error otherwise.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting.
@@ -259,10 +238,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if the send buffer is full; the OS's error otherwise.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write(buf))
+        self.io.try_write(buf)
     }
 
     /// [`try_write`](Self::try_write) from several buffers.
@@ -271,10 +247,7 @@ impl UnixStream {
     ///
     /// `WouldBlock` if the send buffer is full; the OS's error otherwise.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || (&*io).write_vectored(bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Shuts down the read side, the write side, or both.
@@ -288,52 +261,19 @@ impl UnixStream {
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         split::split(self)
     }
-
-    pub(super) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(super) fn poll_read_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &mut [IoSliceMut<'_>],
-    ) -> Poll<io::Result<usize>> {
-        let io = self.io.get_ref();
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Read, || (&*io).read_vectored(bufs))
-    }
-
-    pub(super) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write(cx, buf)
-    }
-
-    pub(super) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.poll_write_vectored(cx, bufs)
-    }
-
-    /// `poll_close`: shuts down the write side (`NotConnected` counts as done).
-    pub(super) fn poll_close_priv(&self) -> Poll<io::Result<()>> {
-        match self.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-            r => Poll::Ready(r),
-        }
-    }
 }
 
-async_read_write!(UnixStream);
+impl StreamIo for UnixStream {
+    type Source = mio::net::UnixStream;
+
+    fn poll_evented(&self) -> &PollEvented<mio::net::UnixStream> {
+        &self.io
+    }
+
+    fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get_ref().shutdown(how)
+    }
+}
 
 impl AsRawFd for UnixStream {
     fn as_raw_fd(&self) -> RawFd {
