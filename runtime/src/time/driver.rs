@@ -105,7 +105,7 @@ impl Timer {
     fn after_insert(&self, inner: &mut Inner, key: Key) -> Registered {
         self.update_next_due(inner);
         match inner.driver {
-            Some(index) if inner.armed.map_or(true, |armed| key.0 < armed) => {
+            Some(index) if inner.armed.is_none_or(|armed| key.0 < armed) => {
                 inner.armed = Some(key.0);
                 Registered::WakeDriver(index)
             }
